@@ -1,0 +1,30 @@
+//! Commonstock: the protocol, reference verifier and conformance suite for
+//! the records of venture communes.
+//!
+//! A commune publishes its history as a chain file: JSON Lines, each line an
+//! entry that links to the previous one by hash and carries a document signed
+//! by its parties. This crate holds the whole protocol as specified in
+//! `spec/`; the `commonstock` binary only wires it to a command line.
+//!
+//! Layers, bottom up, each a module named after the protocol concept it owns:
+//!
+//! | module | spec | owns |
+//! |---|---|---|
+//! | [`canonical`] | 02 | the canonical JSON profile: parse, encode, compare |
+//! | [`b64`], [`date`] | 02 | binary fields and calendar dates |
+//! | [`hash`] | 03 | BLAKE3 with domain-separation contexts |
+//! | [`sig`] | 04 | the pinned Ed25519 rule set, single and batch |
+//! | [`document`] | 05 | the document envelope, its hash and signatures |
+//! | [`chain`] | 06 | entries, links, the genesis charter, the commune id |
+//! | [`checkpoint`] | 07 | checkpoints, cosignatures and fork proofs |
+//! | [`audit`] | 09 | the ordered checks and the verdict |
+//!
+//! Every error carries a [`Rule`]: the spec's stable rule id.
+
+pub mod b64;
+pub mod canonical;
+pub mod date;
+pub mod rule;
+pub mod sig;
+
+pub use rule::Rule;
