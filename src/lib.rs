@@ -21,9 +21,15 @@
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
+pub mod audit;
 pub mod b64;
 pub mod canonical;
+pub mod chain;
+pub mod checkpoint;
 pub mod date;
+pub mod document;
+pub mod hash;
+pub mod keyfile;
 pub mod rule;
 pub mod sig;
 

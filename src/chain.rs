@@ -1,0 +1,394 @@
+//! The chain: entries, their links, the genesis charter and the commune id
+//! (spec/06-chain.md), and the chain file's framing (spec/02-encoding.md
+//! §2.2).
+//!
+//! A chain file is JSON Lines. Line *n* (counting from 0) holds the entry
+//! `{"doc":…,"prev":…,"seq":n}`: `prev` is the hash of line *n−1* (all zero
+//! bytes for the genesis entry) and `doc` a signed document. The genesis
+//! entry holds the charter, and the commune id is the hash of the charter's
+//! body, so every later document names the commune it belongs to.
+//!
+//! [`LineReader`] frames lines without ever holding more than one line of
+//! at most [`MAX_LINE`] bytes. [`parse_entry`] turns a line into an
+//! [`Entry`]. [`Linker`] checks one entry against the chain so far; it
+//! keeps a constant amount of state plus one hash per document, for the
+//! replay rule CHN-7.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io::{self, BufRead};
+
+use crate::canonical::{self, Object, Value};
+use crate::date::Date;
+use crate::document::{self, Document, Kind};
+use crate::hash::{self, Hash};
+use crate::rule::Rule;
+
+/// The longest line, LF included (LIM-1).
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// A rule broken at a place in a chain file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub rule: Rule,
+    /// 1-based line number; entry index = line − 1.
+    pub line: u64,
+    /// The member at fault, as a path inside the entry (`doc.sigs[1].key`),
+    /// when one is known.
+    pub field: Option<String>,
+    pub detail: String,
+}
+
+impl Error {
+    pub fn new(rule: Rule, line: u64, field: Option<String>, detail: impl Into<String>) -> Self {
+        Error {
+            rule,
+            line,
+            field,
+            detail: detail.into(),
+        }
+    }
+
+    /// The index of the entry at fault (its position in the chain).
+    pub fn entry(&self) -> u64 {
+        self.line.saturating_sub(1)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at entry {} (line {})", self.rule, self.entry(), self.line)?;
+        if let Some(field) = &self.field {
+            write!(f, " in {field}")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What can go wrong reading a chain file: the file breaks a rule, or the
+/// reader fails.
+#[derive(Debug)]
+pub enum ReadError {
+    Rule(Error),
+    Io(io::Error),
+}
+
+impl From<io::Error> for ReadError {
+    fn from(e: io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+/// Frames a chain file into lines (ENC-2, LIM-1).
+pub struct LineReader<R> {
+    inner: R,
+    line: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub fn new(inner: R) -> Self {
+        LineReader {
+            inner,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// The 1-based number of the line last returned.
+    pub fn line_number(&self) -> u64 {
+        self.line
+    }
+
+    /// The next line's 1-based number and bytes without its LF, or `None`
+    /// at the end of the file. After an error the reader is finished.
+    pub fn next_line(&mut self) -> Option<Result<(u64, &[u8]), ReadError>> {
+        if self.done {
+            return None;
+        }
+        match self.fill() {
+            Ok(true) => Some(Ok((self.line, &self.buf))),
+            Ok(false) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    fn fill(&mut self) -> Result<bool, ReadError> {
+        self.buf.clear();
+        let number = self.line + 1;
+        let rule = |rule, detail: &str| ReadError::Rule(Error::new(rule, number, None, detail));
+        loop {
+            let avail = match self.inner.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if avail.is_empty() {
+                if self.buf.is_empty() {
+                    return Ok(false);
+                }
+                return Err(rule(Rule::Enc2, "the last line does not end with LF"));
+            }
+            let (take, found) = match avail.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            // +1 for an LF not yet seen: a line must fit with its LF.
+            if self.buf.len() + take + usize::from(!found) > MAX_LINE {
+                return Err(rule(Rule::Lim1, "line longer than 16 MiB"));
+            }
+            self.buf.extend_from_slice(&avail[..take]);
+            self.inner.consume(take);
+            if found {
+                break;
+            }
+        }
+        self.buf.pop(); // the LF
+        self.line = number;
+        if number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+            return Err(rule(Rule::Enc2, "the file starts with a byte order mark"));
+        }
+        if self.buf.is_empty() {
+            return Err(rule(Rule::Enc2, "empty line"));
+        }
+        if self.buf.contains(&b'\r') {
+            return Err(rule(Rule::Enc2, "carriage return in line"));
+        }
+        Ok(true)
+    }
+}
+
+/// One entry of the chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: u64,
+    pub prev: Hash,
+    pub doc: Document,
+    /// The hash of this entry's line.
+    pub hash: Hash,
+    /// The hash of its document.
+    pub doc_hash: Hash,
+}
+
+/// A rule broken inside one entry, before its place in the file is known.
+pub type EntryError = document::Error;
+
+/// Parses one line: canonical JSON (ENC-1 to ENC-8, LIM-2), the entry
+/// members (CHN-1), then the document envelope (DOC-1 to DOC-4, LIM-3).
+pub fn parse_entry(line: &[u8]) -> Result<Entry, EntryError> {
+    let value = canonical::parse_canonical(line)
+        .map_err(|e| EntryError::new(e.rule, "", format!("at byte {}: {}", e.offset, e.detail)))?;
+    entry_from_value(&value, hash::entry(line))
+}
+
+fn entry_from_value(value: &Value, hash: Hash) -> Result<Entry, EntryError> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| document::type_error(Rule::Chn1, "", "object", value))?;
+    document::exact_members(obj, &["doc", "prev", "seq"], Rule::Chn1, "")?;
+    let seq_v = obj.get("seq").unwrap();
+    let seq = seq_v
+        .as_i64()
+        .ok_or_else(|| document::type_error(Rule::Chn1, "seq", "integer", seq_v))?;
+    let seq = u64::try_from(seq).map_err(|_| EntryError::new(Rule::Chn1, "seq", "negative sequence number"))?;
+    let prev = Hash(document::binary::<32>(obj.get("prev").unwrap(), "prev")?);
+    let doc = Document::from_value(obj.get("doc").unwrap()).map_err(|mut e| {
+        e.field = if e.field.is_empty() {
+            "doc".into()
+        } else {
+            format!("doc.{}", e.field)
+        };
+        e
+    })?;
+    let doc_hash = doc.hash();
+    Ok(Entry {
+        seq,
+        prev,
+        doc,
+        hash,
+        doc_hash,
+    })
+}
+
+impl Entry {
+    /// The entry as a JSON value; its canonical encoding is its line.
+    pub fn to_value(seq: u64, prev: &Hash, doc: &Document) -> Value {
+        let mut o = Object::new();
+        o.insert("doc", doc.to_value());
+        o.insert("prev", Value::from(prev.to_b64()));
+        o.insert("seq", Value::Int(seq as i64));
+        Value::Object(o)
+    }
+
+    /// The line (without LF) for `doc` at position `seq` after `prev`.
+    pub fn line(seq: u64, prev: &Hash, doc: &Document) -> Vec<u8> {
+        canonical::encode(&Entry::to_value(seq, prev, doc))
+    }
+}
+
+/// Checks entries in order against the chain so far (CHN-2 to CHN-7).
+#[derive(Clone, Debug, Default)]
+pub struct Linker {
+    next_seq: u64,
+    prev: Hash,
+    commune: Option<Hash>,
+    last_date: Option<Date>,
+    seen: HashSet<[u8; 32]>,
+}
+
+impl Linker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The commune id, once the genesis entry is linked.
+    pub fn commune(&self) -> Option<Hash> {
+        self.commune
+    }
+
+    /// How many entries are linked.
+    pub fn len(&self) -> u64 {
+        self.next_seq
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.next_seq == 0
+    }
+
+    /// The hash of the last linked entry (zero before genesis).
+    pub fn head(&self) -> Hash {
+        self.prev
+    }
+
+    /// The date of the last linked entry.
+    pub fn last_date(&self) -> Option<Date> {
+        self.last_date
+    }
+
+    /// Checks `e` as the next entry and, if it passes, links it.
+    pub fn link(&mut self, e: &Entry) -> Result<(), EntryError> {
+        if e.seq != self.next_seq {
+            return Err(EntryError::new(
+                Rule::Chn2,
+                "seq",
+                format!("seq {}, expected {}", e.seq, self.next_seq),
+            ));
+        }
+        if e.prev != self.prev {
+            return Err(EntryError::new(
+                Rule::Chn3,
+                "prev",
+                format!("prev {}, expected {}", e.prev, self.prev),
+            ));
+        }
+        let commune = match self.commune {
+            None => {
+                if e.doc.kind != Kind::Charter {
+                    return Err(EntryError::new(
+                        Rule::Chn4,
+                        "doc.kind",
+                        format!("the genesis entry holds a {}, not a charter", e.doc.kind),
+                    ));
+                }
+                commune_id(&e.doc.body)
+            }
+            Some(c) => {
+                if e.doc.kind == Kind::Charter {
+                    return Err(EntryError::new(Rule::Chn4, "doc.kind", "a charter after the genesis entry"));
+                }
+                c
+            }
+        };
+        if e.doc.commune != commune {
+            return Err(EntryError::new(
+                Rule::Chn5,
+                "doc.commune",
+                format!("commune {}, expected {}", e.doc.commune, commune),
+            ));
+        }
+        if let Some(last) = self.last_date {
+            if e.doc.date < last {
+                return Err(EntryError::new(
+                    Rule::Chn6,
+                    "doc.date",
+                    format!("date {} before the previous entry's {}", e.doc.date, last),
+                ));
+            }
+        }
+        if !self.seen.insert(e.doc_hash.0) {
+            return Err(EntryError::new(
+                Rule::Chn7,
+                "doc",
+                format!("document {} already in the chain", e.doc_hash),
+            ));
+        }
+        self.commune = Some(commune);
+        self.next_seq += 1;
+        self.prev = e.hash;
+        self.last_date = Some(e.doc.date);
+        Ok(())
+    }
+}
+
+/// The commune id a charter body gives (spec 6.3).
+pub fn commune_id(charter_body: &Object) -> Hash {
+    hash::commune_id(&canonical::encode(&Value::Object(charter_body.clone())))
+}
+
+/// Builds a chain in memory: assigns seq and prev and renders lines. Used
+/// by the generators, the tests and `append`.
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    lines: Vec<Vec<u8>>,
+    head: Hash,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `doc`, returning its entry's hash.
+    pub fn push(&mut self, doc: &Document) -> Hash {
+        let line = Entry::line(self.lines.len() as u64, &self.head, doc);
+        self.head = hash::entry(&line);
+        self.lines.push(line);
+        self.head
+    }
+
+    pub fn lines(&self) -> &[Vec<u8>] {
+        &self.lines
+    }
+
+    pub fn head(&self) -> Hash {
+        self.head
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// The chain file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for l in &self.lines {
+            out.extend_from_slice(l);
+            out.push(b'\n');
+        }
+        out
+    }
+}
