@@ -104,7 +104,7 @@ fn wrong_previous_hash() {
 fn replayed_document_at_its_right_position() {
     // The same signed document appended again, with a correct seq and prev.
     let (b, _) = small_chain("Alpha", 3);
-    let mut v = canonical::parse(&b.lines()[2]).unwrap();
+    let mut v = canonical::parse(&b.lines()[3]).unwrap();
     let doc = match &mut v {
         Value::Object(o) => commonstock::document::Document::from_value(o.get("doc").unwrap()).unwrap(),
         _ => unreachable!(),
@@ -129,8 +129,9 @@ fn forged_signature() {
 fn signature_taken_from_another_commune() {
     let (a, _) = small_chain("Alpha", 3);
     let (beta, _) = small_chain("Beta", 3);
-    // Beta's entry 2 document, appended to Alpha as is: names the wrong commune
-    let foreign = canonical::parse(&beta.lines()[2]).unwrap();
+    // Beta's entry 3 document (same date as Alpha's last), appended to
+    // Alpha as is: names the wrong commune
+    let foreign = canonical::parse(&beta.lines()[3]).unwrap();
     let foreign_doc = commonstock::document::Document::from_value(
         foreign.as_object().unwrap().get("doc").unwrap(),
     )
@@ -235,12 +236,14 @@ fn bad_signature_before_bad_link_is_reported_first() {
     let (b, commune) = small_chain("Alpha", 3);
     let mut b2 = b.clone();
     let mut d = doc(commune, Kind::Payment, "2025-12-31", obj(&[("memo", Value::from("x"))]), &[&key(1)]);
-    d.sigs[0].sig[10] ^= 1;
+    d.sigs[0].sig[40] ^= 1; // in S, still below L
     b2.push(&d);
     b2.push(&doc(commune, Kind::Payment, "2025-12-31", obj(&[("memo", Value::from("y"))]), &[&key(1)]));
+    // swapped, the entry at index 4 has seq 5: CHN-2 there, before any
+    // signature of that line is looked at
     let mut lines = b2.lines().to_vec();
-    lines.swap(4, 5); // entry 5 now has a broken seq as well, but entry 4's... swap puts y first
-    // y at index 4 (seq 5): CHN-2 at 4. Instead corrupt entry 5's prev only:
+    lines.swap(4, 5);
+    // entry 4's signature is bad and entry 5's prev is broken: SIG-6 at 4 wins
     let mut lines2 = b2.lines().to_vec();
     let mut v = canonical::parse(&lines2[5]).unwrap();
     if let Value::Object(o) = &mut v {
@@ -275,7 +278,7 @@ fn checkpoints_agree_or_are_reported() {
 
     // a checkpoint with a bad cosignature
     let mut bad = cp.clone();
-    bad.sigs[0].sig[0] ^= 1;
+    bad.sigs[0].sig[40] ^= 1;
     let r = audit::audit(&bytes[..], &Options { checkpoints: vec![bad] }).unwrap();
     assert_eq!(r.findings[0].rule, Rule::Sig6);
 }

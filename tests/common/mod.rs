@@ -51,7 +51,7 @@ pub fn small_chain(name: &str, n: usize) -> (Builder, Hash) {
     let mut builder = Builder::new();
     builder.push(&doc(commune, Kind::Charter, "2025-01-01", body, &[&a, &b]));
     for i in 0..n {
-        let body = obj(&[("amount", Value::Int(100 + i as i64)), ("memo", Value::from(format!("rent {i}")))]);
+        let body = obj(&[("amount", Value::Int(100 + i as i64)), ("memo", Value::from(format!("{name} rent {i}")))]);
         let signer = if i % 2 == 0 { &a } else { &b };
         let d = format!("2025-{:02}-15", 1 + (i % 12));
         let d = if i < 12 { d } else { "2025-12-31".to_string() };
