@@ -18,9 +18,10 @@
 
 use std::io::{self, BufRead};
 
-use crate::canonical::{Object, Value};
+use crate::canonical::{self, Object, Value};
 use crate::chain::{self, LineReader, Linker, ReadError};
 use crate::checkpoint::Checkpoint;
+use crate::commune::{self, State};
 use crate::document::Kind;
 use crate::hash::Hash;
 use crate::rule::Rule;
@@ -51,6 +52,10 @@ pub struct Finding {
     /// The member at fault, as a path inside the entry.
     pub field: Option<String>,
     pub detail: String,
+    /// For numbers: what the rule expected and what the chain has
+    /// (difference = found − expected).
+    pub expected: Option<i128>,
+    pub found: Option<i128>,
 }
 
 impl Finding {
@@ -62,7 +67,27 @@ impl Finding {
             kind,
             field: e.field.filter(|f| !f.is_empty()),
             detail: e.detail,
+            expected: None,
+            found: None,
         }
+    }
+
+    fn from_commune(f: commune::Finding, line: u64, kind: Kind) -> Self {
+        Finding {
+            rule: f.rule,
+            entry: Some(line - 1),
+            line: Some(line),
+            kind: Some(kind),
+            field: Some(format!("doc.{}", f.field)),
+            detail: f.detail,
+            expected: f.expected,
+            found: f.found,
+        }
+    }
+
+    /// found − expected.
+    pub fn difference(&self) -> Option<i128> {
+        Some(self.found? - self.expected?)
     }
 
     /// The finding as a JSON object (spec 9.3).
@@ -72,10 +97,26 @@ impl Finding {
         let opt_int = |v: Option<u64>| v.map_or(Value::Null, |n| Value::Int(n as i64));
         o.insert("entry", opt_int(self.entry));
         o.insert("line", opt_int(self.line));
-        o.insert("kind", self.kind.map_or(Value::Null, |k| Value::from(k.name())));
+        o.insert(
+            "kind",
+            self.kind.map_or(Value::Null, |k| Value::from(k.name())),
+        );
         o.insert("field", self.field.clone().map_or(Value::Null, Value::from));
         o.insert("detail", Value::from(self.detail.clone()));
+        o.insert("expected", number(self.expected));
+        o.insert("found", number(self.found));
+        o.insert("difference", number(self.difference()));
         Value::Object(o)
+    }
+}
+
+/// An exact integer for the JSON report: a JSON integer within the ENC-6
+/// range, else a decimal string; null when absent (spec 9.3).
+pub fn number(n: Option<i128>) -> Value {
+    match n {
+        None => Value::Null,
+        Some(n) if n.unsigned_abs() <= canonical::MAX_INT as u128 => Value::Int(n as i64),
+        Some(n) => Value::from(n.to_string()),
     }
 }
 
@@ -94,7 +135,11 @@ impl std::fmt::Display for Finding {
         if let Some(fd) = &self.field {
             write!(f, " {fd}")?;
         }
-        write!(f, ": {}", self.detail)
+        write!(f, ": {}", self.detail)?;
+        if let (Some(e), Some(g), Some(d)) = (self.expected, self.found, self.difference()) {
+            write!(f, " (expected {e}, found {g}, difference {d:+})")?;
+        }
+        Ok(())
     }
 }
 
@@ -172,6 +217,8 @@ fn flush(pending: &mut Vec<Pending>, report: &mut Report) -> Option<Finding> {
             kind: Some(p.kind),
             field: Some(format!("doc.sigs[{}]", p.index)),
             detail: format!("invalid signature: {e}"),
+            expected: None,
+            found: None,
         }
     });
     pending.clear();
@@ -181,15 +228,25 @@ fn flush(pending: &mut Vec<Pending>, report: &mut Report) -> Option<Finding> {
 /// Audits the chain read from `input`. `Err` only for I/O failures; every
 /// rule broken by the input is a finding in the report.
 pub fn audit<R: BufRead>(input: R, options: &Options) -> io::Result<Report> {
+    audit_with_state(input, options).map(|(r, _)| r)
+}
+
+/// [`audit`], also returning the commune's state after the last entry the
+/// commune rules applied (for the full report).
+pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(Report, State)> {
     let mut report = Report::default();
     let mut reader = LineReader::new(input);
     let mut linker = Linker::new();
+    let mut state = State::new();
+    // The commune rules run until the charter itself turns out void.
+    let mut commune_rules = true;
+    let mut commune_findings: Vec<Finding> = Vec::new();
     let mut pending: Vec<Pending> = Vec::with_capacity(BATCH);
-    // Entries checked structurally whose signatures are still pending:
-    // (line, hash), so the report counts only entries fully verified.
+    // Hashes of entries checked structurally whose signatures are pending.
     let mut unconfirmed: Vec<Hash> = Vec::new();
     // Entry hashes at the sizes the checkpoints name.
-    let mut wanted: Vec<(u64, Option<Hash>)> = options.checkpoints.iter().map(|c| (c.size, None)).collect();
+    let mut wanted: Vec<(u64, Option<Hash>)> =
+        options.checkpoints.iter().map(|c| (c.size, None)).collect();
 
     let mut stop: Option<Finding> = None;
     while let Some(next) = reader.next_line() {
@@ -229,28 +286,46 @@ pub fn audit<R: BufRead>(input: R, options: &Options) -> io::Result<Report> {
             });
         }
         unconfirmed.push(entry.hash);
+        // The commune rules run ahead of the batched signatures; if a
+        // signature of this or an earlier entry fails, findings from that
+        // entry on are dropped below.
+        if commune_rules {
+            if let Err(f) = state.apply(&entry.doc) {
+                commune_findings.push(Finding::from_commune(f, line_no, entry.doc.kind));
+                commune_rules = entry.seq != 0;
+            }
+        }
         if pending.len() >= BATCH {
             if let Some(f) = flush(&mut pending, &mut report) {
-                confirm(&mut report, &mut unconfirmed, f.entry);
-                report.findings.push(f);
-                report.commune = linker.commune();
-                return Ok(report);
+                return Ok(end_at_signature(
+                    report,
+                    commune_findings,
+                    f,
+                    &mut unconfirmed,
+                    &linker,
+                    state,
+                ));
             }
             confirm(&mut report, &mut unconfirmed, None);
         }
     }
     // A signature failure earlier than the structural one wins.
     if let Some(f) = flush(&mut pending, &mut report) {
-        confirm(&mut report, &mut unconfirmed, f.entry);
-        report.findings.push(f);
-        report.commune = linker.commune();
-        return Ok(report);
+        return Ok(end_at_signature(
+            report,
+            commune_findings,
+            f,
+            &mut unconfirmed,
+            &linker,
+            state,
+        ));
     }
     confirm(&mut report, &mut unconfirmed, None);
     report.commune = linker.commune();
+    report.findings = commune_findings;
     if let Some(f) = stop {
         report.findings.push(f);
-        return Ok(report);
+        return Ok((report, state));
     }
     if linker.is_empty() {
         report.findings.push(Finding {
@@ -260,15 +335,36 @@ pub fn audit<R: BufRead>(input: R, options: &Options) -> io::Result<Report> {
             kind: None,
             field: None,
             detail: "the chain has no entry".into(),
+            expected: None,
+            found: None,
         });
-        return Ok(report);
+        return Ok((report, state));
     }
+    state.finish();
     for (i, cp) in options.checkpoints.iter().enumerate() {
         if let Some(f) = check_checkpoint(cp, i, &linker, wanted[i].1) {
             report.findings.push(f);
         }
     }
-    Ok(report)
+    Ok((report, state))
+}
+
+/// Ends the audit at a bad signature: keeps commune findings of earlier
+/// entries only.
+fn end_at_signature(
+    mut report: Report,
+    mut commune_findings: Vec<Finding>,
+    f: Finding,
+    unconfirmed: &mut Vec<Hash>,
+    linker: &Linker,
+    state: State,
+) -> (Report, State) {
+    confirm(&mut report, unconfirmed, f.entry);
+    commune_findings.retain(|c| c.entry < f.entry);
+    report.findings = commune_findings;
+    report.findings.push(f);
+    report.commune = linker.commune();
+    (report, state)
 }
 
 /// Moves entries whose signatures are now verified into the report; with
@@ -285,14 +381,24 @@ fn confirm(report: &mut Report, unconfirmed: &mut Vec<Hash>, bad_entry: Option<u
     unconfirmed.clear();
 }
 
-fn check_checkpoint(cp: &Checkpoint, i: usize, linker: &Linker, at_size: Option<Hash>) -> Option<Finding> {
+fn check_checkpoint(
+    cp: &Checkpoint,
+    i: usize,
+    linker: &Linker,
+    at_size: Option<Hash>,
+) -> Option<Finding> {
     let finding = |rule, field: Option<String>, detail: String| Finding {
         rule,
         entry: None,
         line: None,
         kind: None,
-        field: Some(format!("checkpoint[{i}]{}", field.map(|f| format!(".{f}")).unwrap_or_default())),
+        field: Some(format!(
+            "checkpoint[{i}]{}",
+            field.map(|f| format!(".{f}")).unwrap_or_default()
+        )),
         detail,
+        expected: None,
+        found: None,
     };
     if let Err(e) = cp.verify_signatures() {
         return Some(finding(e.rule, Some(e.field), e.detail));

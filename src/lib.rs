@@ -26,6 +26,7 @@ pub mod b64;
 pub mod canonical;
 pub mod chain;
 pub mod checkpoint;
+pub mod commune;
 pub mod date;
 pub mod document;
 pub mod hash;

@@ -89,6 +89,29 @@ rules! {
     Lim1 = "LIM-1", "08-limits.md", "A line is at most 16 MiB long, LF included.";
     Lim2 = "LIM-2", "08-limits.md", "JSON values nest at most 32 deep.";
     Lim3 = "LIM-3", "08-limits.md", "A document or checkpoint carries at most 65536 signatures.";
+    Lim4 = "LIM-4", "10-commune.md", "A commune has at most 100,000 current members.";
+    // spec/10-commune.md
+    Com1 = "COM-1", "10-commune.md", "A body has exactly the members its kind defines, of the right types.";
+    Com2 = "COM-2", "10-commune.md", "Ids are 1-64 characters of a-z, 0-9 and '-', not starting with '-'.";
+    Com3 = "COM-3", "10-commune.md", "Integers and texts lie in their ranges.";
+    Com4 = "COM-4", "10-commune.md", "Lists are sorted strictly ascending by their key.";
+    Aut1 = "AUT-1", "10-commune.md", "The charter is signed by every founder.";
+    Aut2 = "AUT-2", "10-commune.md", "A decision is signed by at least the threshold of current members.";
+    Aut3 = "AUT-3", "10-commune.md", "A document carries the signatures of the parties its kind names.";
+    Aut4 = "AUT-4", "10-commune.md", "Payments, reversals and bond sales are signed by a current treasurer.";
+    Aut5 = "AUT-5", "10-commune.md", "Bond units are transferred only when the charter allows it.";
+    Mem1 = "MEM-1", "10-commune.md", "A member id is admitted once; a key becomes a member's key once.";
+    Mem2 = "MEM-2", "10-commune.md", "The member a document acts on is current.";
+    Mem3 = "MEM-3", "10-commune.md", "The commune never loses its last member.";
+    Ref1 = "REF-1", "10-commune.md", "References name something of the right kind created earlier.";
+    Ref2 = "REF-2", "10-commune.md", "Ids a document creates are new.";
+    Ref3 = "REF-3", "10-commune.md", "References satisfy the state their kind requires.";
+    Sch1 = "SCH-1", "10-commune.md", "A bond schedule equals the one computed from its terms.";
+    Sch2 = "SCH-2", "10-commune.md", "Units sold never exceed units issued; transfers never exceed holdings.";
+    Sch3 = "SCH-3", "10-commune.md", "Rent due covers the guaranteed bond service, month by month.";
+    Pay1 = "PAY-1", "10-commune.md", "Every payment has its authority and the right amount.";
+    Pay2 = "PAY-2", "10-commune.md", "A payment is reversed at most once.";
+    Bal1 = "BAL-1", "10-commune.md", "The commune's cash never goes negative.";
 }
 
 impl fmt::Display for Rule {

@@ -1,0 +1,1647 @@
+//! The commune rules: bodies, authority, membership, references, bond and
+//! rent schedules, payments and cash (spec/10-commune.md).
+//!
+//! [`State`] replays a chain from its charter. [`State::apply`] checks one
+//! document that passed the integrity layers against the state the earlier
+//! documents left, in the spec's fixed order (body, keys, authority,
+//! membership and references, schedules, payments and balances), and either
+//! applies it or returns the first rule it breaks; a document with a
+//! finding is void and changes nothing.
+//!
+//! Every check is exact integer arithmetic on `i128`; every collection that
+//! is ever iterated for output is a `BTreeMap`, so reports do not depend on
+//! hash order.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+
+use crate::canonical::{Object, Value};
+use crate::date::Date;
+use crate::document::{Document, Kind};
+use crate::rule::Rule;
+use crate::{b64, sig};
+
+/// The most current members a commune may have (LIM-4).
+pub const MAX_MEMBERS: usize = 100_000;
+/// The most rows of a schedule or instalments of an agreement.
+pub const MAX_COUNT: i64 = 1_200;
+/// The most units a series may issue.
+pub const MAX_UNITS: i64 = 1_000_000_000;
+/// The largest amount (ENC-6 bound).
+pub const MAX_AMOUNT: i64 = (1 << 53) - 1;
+
+/// A rule a document breaks, with the member at fault (a path inside the
+/// document: `body.schedule[3].coupon`) and, for numbers, what the rule
+/// expected and what the document has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub field: String,
+    pub detail: String,
+    pub expected: Option<i128>,
+    pub found: Option<i128>,
+}
+
+impl Finding {
+    pub fn new(rule: Rule, field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            field: field.into(),
+            detail: detail.into(),
+            expected: None,
+            found: None,
+        }
+    }
+
+    fn numbers(mut self, expected: i128, found: i128) -> Self {
+        self.expected = Some(expected);
+        self.found = Some(found);
+        self
+    }
+
+    /// found − expected, when both are known.
+    pub fn difference(&self) -> Option<i128> {
+        Some(self.found? - self.expected?)
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} in {}: {}", self.rule, self.field, self.detail)?;
+        if let (Some(e), Some(g)) = (self.expected, self.found) {
+            write!(f, " (expected {e}, found {g}, difference {})", g - e)?;
+        }
+        Ok(())
+    }
+}
+
+type Res<T> = Result<T, Finding>;
+
+// ---------------------------------------------------------------------------
+// Reading bodies (COM-1 … COM-4, ENC-9, ENC-10)
+
+/// A closed object being read member by member, in canonical order.
+struct Fields<'a> {
+    obj: &'a Object,
+    path: String,
+}
+
+fn at(path: &str, k: &str) -> String {
+    format!("{path}.{k}")
+}
+
+fn wrong_type(path: &str, want: &str, v: &Value) -> Finding {
+    Finding::new(
+        Rule::Com1,
+        path,
+        format!("expected {want}, found {}", v.type_name()),
+    )
+}
+
+impl<'a> Fields<'a> {
+    /// Checks that `v` is an object with exactly `names` (which must be in
+    /// canonical order): unknown members first, then missing ones.
+    fn open(v: &'a Value, path: &str, names: &[&str]) -> Res<Fields<'a>> {
+        let obj = v.as_object().ok_or_else(|| wrong_type(path, "object", v))?;
+        for k in obj.keys() {
+            if !names.contains(&k) {
+                return Err(Finding::new(Rule::Com1, at(path, k), "unknown member"));
+            }
+        }
+        for n in names {
+            if obj.get(n).is_none() {
+                return Err(Finding::new(Rule::Com1, at(path, n), "missing member"));
+            }
+        }
+        Ok(Fields {
+            obj,
+            path: path.to_string(),
+        })
+    }
+
+    fn path(&self, k: &str) -> String {
+        at(&self.path, k)
+    }
+
+    fn value(&self, k: &str) -> &'a Value {
+        self.obj.get(k).expect("members checked by open")
+    }
+
+    fn str(&self, k: &str) -> Res<&'a str> {
+        let v = self.value(k);
+        v.as_str()
+            .ok_or_else(|| wrong_type(&self.path(k), "string", v))
+    }
+
+    fn int(&self, k: &str, lo: i64, hi: i64) -> Res<i64> {
+        let v = self.value(k);
+        let n = v
+            .as_i64()
+            .ok_or_else(|| wrong_type(&self.path(k), "integer", v))?;
+        in_range(n, lo, hi, &self.path(k))
+    }
+
+    fn amount(&self, k: &str, min: i64) -> Res<i64> {
+        self.int(k, min, MAX_AMOUNT)
+    }
+
+    fn bool(&self, k: &str) -> Res<bool> {
+        let v = self.value(k);
+        v.as_bool()
+            .ok_or_else(|| wrong_type(&self.path(k), "boolean", v))
+    }
+
+    fn id(&self, k: &str) -> Res<String> {
+        id_value(self.value(k), &self.path(k))
+    }
+
+    fn key(&self, k: &str) -> Res<[u8; 32]> {
+        binary(self.value(k), &self.path(k))
+    }
+
+    fn date(&self, k: &str) -> Res<Date> {
+        let s = self.str(k)?;
+        Date::parse(s).map_err(|e| Finding::new(Rule::Enc10, self.path(k), e.detail))
+    }
+
+    fn text(&self, k: &str) -> Res<String> {
+        let s = self.str(k)?;
+        let n = s.chars().count();
+        if !(1..=1000).contains(&n) {
+            return Err(Finding::new(
+                Rule::Com3,
+                self.path(k),
+                format!("{n} characters, expected 1 to 1000"),
+            ));
+        }
+        Ok(s.to_string())
+    }
+
+    fn choice(&self, k: &str, options: &[&'static str]) -> Res<&'static str> {
+        let s = self.str(k)?;
+        options.iter().find(|o| **o == s).copied().ok_or_else(|| {
+            Finding::new(
+                Rule::Com1,
+                self.path(k),
+                format!("{s:?} is not one of {options:?}"),
+            )
+        })
+    }
+
+    fn array(&self, k: &str, lo: usize, hi: usize) -> Res<&'a [Value]> {
+        let v = self.value(k);
+        let a = v
+            .as_array()
+            .ok_or_else(|| wrong_type(&self.path(k), "array", v))?;
+        if a.len() < lo || a.len() > hi {
+            return Err(Finding::new(
+                Rule::Com3,
+                self.path(k),
+                format!("{} elements, expected {lo} to {hi}", a.len()),
+            ));
+        }
+        Ok(a)
+    }
+
+    fn object(&self, k: &str, names: &[&str]) -> Res<Fields<'a>> {
+        Fields::open(self.value(k), &self.path(k), names)
+    }
+
+    /// A sorted list of ids (COM-4).
+    fn id_list(&self, k: &str, lo: usize) -> Res<Vec<String>> {
+        let arr = self.array(k, lo, MAX_MEMBERS)?;
+        let mut out: Vec<String> = Vec::with_capacity(arr.len());
+        for (i, v) in arr.iter().enumerate() {
+            let p = format!("{}[{i}]", self.path(k));
+            let id = id_value(v, &p)?;
+            if out.last().is_some_and(|l| l.as_bytes() >= id.as_bytes()) {
+                return Err(Finding::new(Rule::Com4, p, "not sorted strictly ascending"));
+            }
+            out.push(id);
+        }
+        Ok(out)
+    }
+}
+
+fn in_range(n: i64, lo: i64, hi: i64, path: &str) -> Res<i64> {
+    if n < lo || n > hi {
+        return Err(Finding::new(
+            Rule::Com3,
+            path,
+            format!("{n} is outside {lo} ..= {hi}"),
+        ));
+    }
+    Ok(n)
+}
+
+fn id_value(v: &Value, path: &str) -> Res<String> {
+    let s = v.as_str().ok_or_else(|| wrong_type(path, "string", v))?;
+    let ok = (1..=64).contains(&s.len())
+        && !s.starts_with('-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        return Err(Finding::new(
+            Rule::Com2,
+            path,
+            format!("{s:?} is not an id"),
+        ));
+    }
+    Ok(s.to_string())
+}
+
+fn binary(v: &Value, path: &str) -> Res<[u8; 32]> {
+    let s = v.as_str().ok_or_else(|| wrong_type(path, "string", v))?;
+    b64::decode::<32>(s).map_err(|e| Finding::new(Rule::Enc9, path, e.detail))
+}
+
+fn check_key(key: &[u8; 32], path: &str) -> Res<()> {
+    sig::check_key(key).map_err(|e| Finding::new(e.rule(), path, format!("unusable key: {e}")))
+}
+
+// ---------------------------------------------------------------------------
+// Settings and state
+
+/// The signature threshold of each kind of decision, in basis points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Thresholds {
+    pub admission: i64,
+    pub amendment: i64,
+    pub asset: i64,
+    pub bond: i64,
+    pub close: i64,
+    pub expense: i64,
+    pub expulsion: i64,
+    pub key_recovery: i64,
+    pub rental: i64,
+}
+
+const THRESHOLD_NAMES: [&str; 9] = [
+    "admission",
+    "amendment",
+    "asset",
+    "bond",
+    "close",
+    "expense",
+    "expulsion",
+    "key_recovery",
+    "rental",
+];
+
+impl Thresholds {
+    fn read(f: &Fields<'_>, k: &str) -> Res<Thresholds> {
+        let t = f.object(k, &THRESHOLD_NAMES)?;
+        let g = |n| t.int(n, 1, 10_000);
+        Ok(Thresholds {
+            admission: g("admission")?,
+            amendment: g("amendment")?,
+            asset: g("asset")?,
+            bond: g("bond")?,
+            close: g("close")?,
+            expense: g("expense")?,
+            expulsion: g("expulsion")?,
+            key_recovery: g("key_recovery")?,
+            rental: g("rental")?,
+        })
+    }
+}
+
+/// The charter's settings that `charter_amendment` may change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub bonds_transferable: bool,
+    pub bylaws: [u8; 32],
+    pub reserve_bps: i64,
+    pub thresholds: Thresholds,
+    pub treasurers: Vec<String>,
+}
+
+/// A member, current or former.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub key: [u8; 32],
+    pub since: Date,
+    pub until: Option<Date>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    pub description: String,
+    pub price: i64,
+    pub purchased: i128,
+    /// The agreement renting it now, if any.
+    pub agreement: Option<String>,
+}
+
+/// One row of a per-unit bond schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub due: Date,
+    pub coupon: i64,
+    pub principal: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub asset: String,
+    pub face: i64,
+    pub units: i64,
+    pub rate_bps: i64,
+    pub rows: Vec<Row>,
+    pub sold: i64,
+    pub holdings: BTreeMap<[u8; 32], i64>,
+    /// Holders of record of each row taken so far (index = row − 1).
+    pub records: Vec<BTreeMap<[u8; 32], i64>>,
+    /// Paid per (row, holder): (coupon, principal).
+    pub paid: BTreeMap<(usize, [u8; 32]), (i128, i128)>,
+}
+
+impl Series {
+    /// Principal still owed per unit after the rows due on or before `d`.
+    pub fn outstanding_per_unit(&self, d: Date) -> i64 {
+        self.face
+            - self
+                .rows
+                .iter()
+                .filter(|r| r.due <= d)
+                .map(|r| r.principal)
+                .sum::<i64>()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    pub asset: String,
+    pub renters: Vec<String>,
+    pub guarantees: Vec<String>,
+    pub start: Date,
+    pub instalments: i64,
+    pub steps: Vec<(i64, i64)>,
+    pub ended: Option<Date>,
+    pub paid: BTreeMap<i64, i128>,
+}
+
+impl Agreement {
+    pub fn due_date(&self, k: i64) -> Date {
+        add_months(self.start, k - 1)
+    }
+
+    pub fn rent(&self, k: i64) -> i64 {
+        self.steps
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= k)
+            .map_or(0, |s| s.1)
+    }
+
+    /// Whether instalment `k` is owed (in range, not cancelled by an end).
+    pub fn owes(&self, k: i64) -> bool {
+        (1..=self.instalments).contains(&k) && self.ended.is_none_or(|e| self.due_date(k) <= e)
+    }
+
+    pub fn last_due(&self) -> Date {
+        self.due_date(self.instalments)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    pub amount: i64,
+    pub spent: i128,
+    pub payee: String,
+    pub purpose: String,
+}
+
+/// What a payment paid, so a reversal can undo it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Paid {
+    Rent {
+        agreement: String,
+        instalment: i64,
+    },
+    Income,
+    Bond {
+        series: String,
+        row: usize,
+        holder: [u8; 32],
+        principal: bool,
+    },
+    Purchase {
+        asset: String,
+    },
+    Approval {
+        approval: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PaymentRecord {
+    amount: i64,
+    inflow: bool,
+    paid: Paid,
+    reversed: bool,
+}
+
+/// The commune as the chain so far has made it.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    pub name: String,
+    pub currency: String,
+    pub exponent: i64,
+    pub settings: Option<Settings>,
+    pub members: BTreeMap<String, Member>,
+    current: usize,
+    /// Current key → member id.
+    by_key: HashMap<[u8; 32], String>,
+    /// Every key that was ever a member's key.
+    member_keys: HashSet<[u8; 32]>,
+    pub assets: BTreeMap<String, Asset>,
+    pub series: BTreeMap<String, Series>,
+    pub agreements: BTreeMap<String, Agreement>,
+    pub approvals: BTreeMap<String, Approval>,
+    payments: HashMap<String, PaymentRecord>,
+    /// Rows whose holders of record are not yet taken: (due, series, row index).
+    pending_records: BTreeSet<(Date, String, usize)>,
+    pub cash: i128,
+    /// The date of the last document seen.
+    pub as_of: Option<Date>,
+}
+
+/// `d` plus `n` whole months, same day (the day is at most 28 wherever this
+/// is used, so it always exists).
+pub fn add_months(d: Date, n: i64) -> Date {
+    Date::from_month_index(d.month_index() + n, d.day()).expect("day ≤ 28 and year in range")
+}
+
+/// The threshold rule of spec §10.4.
+pub fn required(n: usize, bps: i64) -> i64 {
+    let n = n as i64;
+    ((n * bps + 9_999) / 10_000).max(1)
+}
+
+impl State {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Members current now.
+    pub fn current_members(&self) -> usize {
+        self.current
+    }
+
+    /// The member id whose current key is `key`.
+    pub fn member_by_key(&self, key: &[u8; 32]) -> Option<&str> {
+        self.by_key.get(key).map(String::as_str)
+    }
+
+    fn settings(&self) -> &Settings {
+        self.settings
+            .as_ref()
+            .expect("the charter is applied first")
+    }
+
+    fn is_current(&self, id: &str) -> bool {
+        self.members.get(id).is_some_and(|m| m.until.is_none())
+    }
+
+    /// Takes the holders of record of every row due on or before `d`
+    /// (spec §10.3.13: holdings at the start of the due date, i.e. before
+    /// any document dated on it).
+    fn take_records(&mut self, d: Date) {
+        while let Some(first) = self.pending_records.first() {
+            if first.0 > d {
+                break;
+            }
+            let (_, series, row) = self.pending_records.pop_first().expect("non-empty");
+            let s = self
+                .series
+                .get_mut(&series)
+                .expect("pending rows belong to series");
+            debug_assert_eq!(s.records.len(), row);
+            let holders = s
+                .holdings
+                .iter()
+                .filter(|(_, u)| **u > 0)
+                .map(|(k, u)| (*k, *u))
+                .collect();
+            s.records.push(holders);
+        }
+    }
+
+    /// Closes the replay at the end of the chain: takes the records of rows
+    /// due on the last date (so the report can show them).
+    pub fn finish(&mut self) {
+        if let Some(d) = self.as_of {
+            self.take_records(d);
+        }
+    }
+
+    /// Checks `doc` against the state and applies it, or returns the first
+    /// rule it breaks (and changes nothing).
+    pub fn apply(&mut self, doc: &Document) -> Res<()> {
+        self.take_records(doc.date);
+        self.as_of = Some(doc.date);
+        let body = Value::Object(doc.body.clone());
+        let b = Fields::open(&body, "body", &names(doc.kind))?;
+        match doc.kind {
+            Kind::Charter => self.charter(doc, &b),
+            Kind::CharterAmendment => self.amendment(doc, &b),
+            Kind::Admission => self.admission(doc, &b),
+            Kind::Exit => self.exit(doc, &b),
+            Kind::KeyRotation | Kind::KeyRecovery => self.key_change(doc, &b),
+            Kind::AssetAcquisition => self.asset(doc, &b),
+            Kind::BondSeries => self.bond_series(doc, &b),
+            Kind::BondSale => self.bond_sale(doc, &b),
+            Kind::BondTransfer => self.bond_transfer(doc, &b),
+            Kind::RentalAgreement => self.rental_agreement(doc, &b),
+            Kind::RentalEnd => self.rental_end(doc, &b),
+            Kind::ExpenseApproval => self.expense_approval(doc, &b),
+            Kind::Payment => self.payment(doc, &b),
+            Kind::Reversal => self.reversal(doc, &b),
+            Kind::PeriodClose => Err(Finding::new(
+                Rule::Doc3,
+                "kind",
+                "period_close is not defined by this version of the commune rules",
+            )),
+        }
+    }
+
+    // -- authority (spec §10.4)
+
+    /// Members counting towards a decision: current, signed with their
+    /// current key, not `excluded`.
+    fn counting(&self, doc: &Document, excluded: Option<&str>) -> i64 {
+        doc.sigs
+            .iter()
+            .filter_map(|s| self.by_key.get(&s.key))
+            .filter(|m| Some(m.as_str()) != excluded)
+            .count() as i64
+    }
+
+    /// AUT-2.
+    fn decision(&self, doc: &Document, bps: i64, excluded: Option<&str>) -> Res<()> {
+        let n = self.current - usize::from(excluded.is_some_and(|e| self.is_current(e)));
+        let need = required(n, bps);
+        let have = self.counting(doc, excluded);
+        if have < need {
+            return Err(Finding::new(
+                Rule::Aut2,
+                "sigs",
+                format!("{have} of {n} members signed; the threshold of {bps} bps needs {need}"),
+            )
+            .numbers(need as i128, have as i128));
+        }
+        Ok(())
+    }
+
+    /// AUT-3.
+    fn party(&self, doc: &Document, key: &[u8; 32], who: &str) -> Res<()> {
+        if !doc.signed_by(key) {
+            return Err(Finding::new(
+                Rule::Aut3,
+                "sigs",
+                format!("not signed by {who}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// AUT-3 for a member by their current key.
+    fn member_party(&self, doc: &Document, id: &str) -> Res<()> {
+        match self.members.get(id) {
+            Some(m) => self.party(doc, &m.key, &format!("member {id}")),
+            None => Err(Finding::new(
+                Rule::Aut3,
+                "sigs",
+                format!("not signed by member {id}"),
+            )),
+        }
+    }
+
+    /// AUT-4.
+    fn treasurer(&self, doc: &Document) -> Res<()> {
+        let ok = self.settings().treasurers.iter().any(|t| {
+            self.members
+                .get(t)
+                .is_some_and(|m| m.until.is_none() && doc.signed_by(&m.key))
+        });
+        if !ok {
+            return Err(Finding::new(
+                Rule::Aut4,
+                "sigs",
+                "no current treasurer signed",
+            ));
+        }
+        Ok(())
+    }
+
+    fn member_must_be_current(&self, id: &str, path: &str) -> Res<()> {
+        if !self.is_current(id) {
+            return Err(Finding::new(
+                Rule::Mem2,
+                path,
+                format!("{id} is not a current member"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn new_member_key(&self, key: &[u8; 32], path: &str) -> Res<()> {
+        if self.member_keys.contains(key) {
+            return Err(Finding::new(
+                Rule::Mem1,
+                path,
+                "this key has already been a member's key",
+            ));
+        }
+        Ok(())
+    }
+
+    fn add_member(&mut self, id: String, key: [u8; 32], since: Date) {
+        self.by_key.insert(key, id.clone());
+        self.member_keys.insert(key);
+        self.members.insert(
+            id,
+            Member {
+                key,
+                since,
+                until: None,
+            },
+        );
+        self.current += 1;
+    }
+
+    // -- kinds
+
+    fn read_settings(b: &Fields<'_>) -> Res<Settings> {
+        Ok(Settings {
+            bonds_transferable: b.bool("bonds_transferable")?,
+            bylaws: b.key("bylaws")?,
+            reserve_bps: b.int("reserve_bps", 0, 10_000)?,
+            thresholds: Thresholds::read(b, "thresholds")?,
+            treasurers: b.id_list("treasurers", 1)?,
+        })
+    }
+
+    fn charter(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let bonds_transferable = b.bool("bonds_transferable")?;
+        let bylaws = b.key("bylaws")?;
+        let cur = b.object("currency", &["code", "exponent"])?;
+        let code = cur.str("code")?;
+        if code.len() != 3 || !code.bytes().all(|c| c.is_ascii_uppercase()) {
+            return Err(Finding::new(
+                Rule::Com3,
+                cur.path("code"),
+                format!("{code:?} is not an ISO 4217 code"),
+            ));
+        }
+        let exponent = cur.int("exponent", 0, 4)?;
+        let list = b.array("founders", 1, MAX_MEMBERS)?;
+        let mut founders: Vec<(String, [u8; 32])> = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            let f = Fields::open(v, &format!("body.founders[{i}]"), &["key", "member"])?;
+            let key = f.key("key")?;
+            let id = f.id("member")?;
+            if founders
+                .last()
+                .is_some_and(|(l, _)| l.as_bytes() >= id.as_bytes())
+            {
+                return Err(Finding::new(
+                    Rule::Com4,
+                    f.path("member"),
+                    "founders not sorted strictly by member",
+                ));
+            }
+            founders.push((id, key));
+        }
+        let name = b.text("name")?;
+        let reserve_bps = b.int("reserve_bps", 0, 10_000)?;
+        let thresholds = Thresholds::read(b, "thresholds")?;
+        let treasurers = b.id_list("treasurers", 1)?;
+        for (i, (_, key)) in founders.iter().enumerate() {
+            check_key(key, &format!("body.founders[{i}].key"))?;
+        }
+        for (_, key) in &founders {
+            if !doc.signed_by(key) {
+                return Err(Finding::new(
+                    Rule::Aut1,
+                    "sigs",
+                    "not signed by every founder",
+                ));
+            }
+        }
+        let mut keys = HashSet::new();
+        for (i, (_, key)) in founders.iter().enumerate() {
+            if !keys.insert(*key) {
+                return Err(Finding::new(
+                    Rule::Mem1,
+                    format!("body.founders[{i}].key"),
+                    "two founders share a key",
+                ));
+            }
+        }
+        for (i, t) in treasurers.iter().enumerate() {
+            if founders
+                .binary_search_by(|(id, _)| id.as_bytes().cmp(t.as_bytes()))
+                .is_err()
+            {
+                return Err(Finding::new(
+                    Rule::Ref1,
+                    format!("body.treasurers[{i}]"),
+                    format!("{t} is not a founder"),
+                ));
+            }
+        }
+        self.name = name;
+        self.currency = code.to_string();
+        self.exponent = exponent;
+        self.settings = Some(Settings {
+            bonds_transferable,
+            bylaws,
+            reserve_bps,
+            thresholds,
+            treasurers,
+        });
+        for (id, key) in founders {
+            self.add_member(id, key, doc.date);
+        }
+        Ok(())
+    }
+
+    fn amendment(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let s = Self::read_settings(b)?;
+        self.decision(doc, self.settings().thresholds.amendment, None)?;
+        for (i, t) in s.treasurers.iter().enumerate() {
+            if !self.is_current(t) {
+                return Err(Finding::new(
+                    Rule::Ref1,
+                    format!("body.treasurers[{i}]"),
+                    format!("{t} is not a current member"),
+                ));
+            }
+        }
+        self.settings = Some(s);
+        Ok(())
+    }
+
+    fn admission(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let key = b.key("key")?;
+        let id = b.id("member")?;
+        check_key(&key, "body.key")?;
+        self.decision(doc, self.settings().thresholds.admission, None)?;
+        self.party(doc, &key, "the new member's key")?;
+        if self.current >= MAX_MEMBERS {
+            return Err(Finding::new(
+                Rule::Lim4,
+                "body.member",
+                "the commune has 100,000 members",
+            ));
+        }
+        self.new_member_key(&key, "body.key")?;
+        if self.members.contains_key(&id) {
+            return Err(Finding::new(
+                Rule::Mem1,
+                "body.member",
+                format!("{id} has been admitted before"),
+            ));
+        }
+        self.add_member(id, key, doc.date);
+        Ok(())
+    }
+
+    fn exit(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let id = b.id("member")?;
+        let reason = b.choice("reason", &["expulsion", "voluntary"])?;
+        if reason == "voluntary" {
+            self.member_party(doc, &id)?;
+        } else {
+            self.decision(doc, self.settings().thresholds.expulsion, Some(&id))?;
+        }
+        self.member_must_be_current(&id, "body.member")?;
+        if self.current == 1 {
+            return Err(Finding::new(
+                Rule::Mem3,
+                "body.member",
+                "the last member cannot leave",
+            ));
+        }
+        let m = self.members.get_mut(&id).expect("current");
+        m.until = Some(doc.date);
+        let key = m.key;
+        self.by_key.remove(&key);
+        self.current -= 1;
+        Ok(())
+    }
+
+    fn key_change(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let id = b.id("member")?;
+        let new_key = b.key("new_key")?;
+        check_key(&new_key, "body.new_key")?;
+        if doc.kind == Kind::KeyRecovery {
+            self.decision(doc, self.settings().thresholds.key_recovery, Some(&id))?;
+        } else {
+            self.member_party(doc, &id)?;
+        }
+        self.party(doc, &new_key, "the new key")?;
+        self.new_member_key(&new_key, "body.new_key")?;
+        self.member_must_be_current(&id, "body.member")?;
+        let m = self.members.get_mut(&id).expect("current");
+        let old = std::mem::replace(&mut m.key, new_key);
+        self.by_key.remove(&old);
+        self.by_key.insert(new_key, id);
+        self.member_keys.insert(new_key);
+        Ok(())
+    }
+
+    fn asset(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let id = b.id("asset")?;
+        let description = b.text("description")?;
+        let price = b.amount("price", 1)?;
+        b.key("text")?;
+        self.decision(doc, self.settings().thresholds.asset, None)?;
+        if self.assets.contains_key(&id) {
+            return Err(Finding::new(
+                Rule::Ref2,
+                "body.asset",
+                format!("asset {id} exists"),
+            ));
+        }
+        self.assets.insert(
+            id,
+            Asset {
+                description,
+                price,
+                purchased: 0,
+                agreement: None,
+            },
+        );
+        Ok(())
+    }
+
+    fn bond_series(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let amortisation = b.choice("amortisation", &["bullet", "linear"])?;
+        let asset = b.id("asset")?;
+        let face = b.amount("face", 1)?;
+        let first_due = b.date("first_due")?;
+        if first_due.day() > 28 || first_due < doc.date {
+            return Err(Finding::new(
+                Rule::Com3,
+                "body.first_due",
+                "the first due date must be on day 1 to 28 and not before the document's date",
+            ));
+        }
+        let n = b.int("payments", 1, MAX_COUNT)?;
+        let rate_bps = b.int("rate_bps", 0, 100_000)?;
+        let rows_v = b.array("schedule", 0, MAX_COUNT as usize)?;
+        let mut rows = Vec::with_capacity(rows_v.len());
+        for (i, v) in rows_v.iter().enumerate() {
+            let r = Fields::open(
+                v,
+                &format!("body.schedule[{i}]"),
+                &["coupon", "due", "principal"],
+            )?;
+            rows.push(Row {
+                coupon: r.amount("coupon", 0)?,
+                due: r.date("due")?,
+                principal: r.amount("principal", 0)?,
+            });
+        }
+        let id = b.id("series")?;
+        b.key("text")?;
+        let units = b.int("units", 1, MAX_UNITS)?;
+        self.decision(doc, self.settings().thresholds.bond, None)?;
+        if !self.assets.contains_key(&asset) {
+            return Err(Finding::new(
+                Rule::Ref1,
+                "body.asset",
+                format!("no asset {asset}"),
+            ));
+        }
+        if self.series.contains_key(&id) {
+            return Err(Finding::new(
+                Rule::Ref2,
+                "body.series",
+                format!("series {id} exists"),
+            ));
+        }
+        let want = schedule(amortisation == "linear", face, n, rate_bps, first_due);
+        compare_schedule(&want, &rows)?;
+        for i in 0..rows.len() {
+            self.pending_records.insert((rows[i].due, id.clone(), i));
+        }
+        self.series.insert(
+            id,
+            Series {
+                asset,
+                face,
+                units,
+                rate_bps,
+                rows,
+                sold: 0,
+                holdings: BTreeMap::new(),
+                records: Vec::new(),
+                paid: BTreeMap::new(),
+            },
+        );
+        Ok(())
+    }
+
+    fn bond_sale(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let holder = b.key("holder")?;
+        let price = b.amount("price", 0)?;
+        let id = b.id("series")?;
+        let units = b.int("units", 1, MAX_UNITS)?;
+        check_key(&holder, "body.holder")?;
+        self.party(doc, &holder, "the holder")?;
+        self.treasurer(doc)?;
+        let s = self
+            .series
+            .get_mut(&id)
+            .ok_or_else(|| Finding::new(Rule::Ref1, "body.series", format!("no series {id}")))?;
+        if s.sold + units > s.units {
+            return Err(
+                Finding::new(Rule::Sch2, "body.units", "more units sold than issued")
+                    .numbers((s.units - s.sold) as i128, units as i128),
+            );
+        }
+        s.sold += units;
+        *s.holdings.entry(holder).or_insert(0) += units;
+        self.cash += units as i128 * price as i128;
+        Ok(())
+    }
+
+    fn bond_transfer(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let from = b.key("from")?;
+        let id = b.id("series")?;
+        let to = b.key("to")?;
+        if to == from {
+            return Err(Finding::new(
+                Rule::Com3,
+                "body.to",
+                "a transfer to the same key",
+            ));
+        }
+        let units = b.int("units", 1, MAX_UNITS)?;
+        check_key(&to, "body.to")?;
+        self.party(doc, &from, "the seller (from)")?;
+        self.party(doc, &to, "the buyer (to)")?;
+        if !self.settings().bonds_transferable {
+            return Err(Finding::new(
+                Rule::Aut5,
+                "kind",
+                "the charter does not allow bond transfers",
+            ));
+        }
+        let s = self
+            .series
+            .get_mut(&id)
+            .ok_or_else(|| Finding::new(Rule::Ref1, "body.series", format!("no series {id}")))?;
+        let held = s.holdings.get(&from).copied().unwrap_or(0);
+        if units > held {
+            return Err(
+                Finding::new(Rule::Sch2, "body.units", "more units than the seller holds")
+                    .numbers(held as i128, units as i128),
+            );
+        }
+        *s.holdings.get_mut(&from).expect("held > 0") -= units;
+        *s.holdings.entry(to).or_insert(0) += units;
+        Ok(())
+    }
+
+    fn rental_agreement(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let id = b.id("agreement")?;
+        let asset = b.id("asset")?;
+        let guarantees = b.id_list("guarantees", 0)?;
+        let instalments = b.int("instalments", 1, MAX_COUNT)?;
+        let steps_v = b.array("rent", 1, MAX_COUNT as usize)?;
+        let mut steps: Vec<(i64, i64)> = Vec::with_capacity(steps_v.len());
+        for (i, v) in steps_v.iter().enumerate() {
+            let f = Fields::open(v, &format!("body.rent[{i}]"), &["amount", "from"])?;
+            let amount = f.amount("amount", 0)?;
+            let from = f.int("from", 1, instalments)?;
+            if i == 0 && from != 1 {
+                return Err(Finding::new(
+                    Rule::Com3,
+                    f.path("from"),
+                    "the first step starts at instalment 1",
+                ));
+            }
+            if steps.last().is_some_and(|l| l.0 >= from) {
+                return Err(Finding::new(
+                    Rule::Com4,
+                    f.path("from"),
+                    "steps not sorted strictly by from",
+                ));
+            }
+            steps.push((from, amount));
+        }
+        let renters = b.id_list("renters", 1)?;
+        let start = b.date("start")?;
+        if start.day() > 28 || start < doc.date {
+            return Err(Finding::new(
+                Rule::Com3,
+                "body.start",
+                "the start must be on day 1 to 28 and not before the document's date",
+            ));
+        }
+        b.key("text")?;
+        self.decision(doc, self.settings().thresholds.rental, None)?;
+        for r in &renters {
+            self.member_party(doc, r)?;
+        }
+        for (i, r) in renters.iter().enumerate() {
+            self.member_must_be_current(r, &format!("body.renters[{i}]"))?;
+        }
+        let a = self
+            .assets
+            .get(&asset)
+            .ok_or_else(|| Finding::new(Rule::Ref1, "body.asset", format!("no asset {asset}")))?;
+        for (i, g) in guarantees.iter().enumerate() {
+            if !self.series.contains_key(g) {
+                return Err(Finding::new(
+                    Rule::Ref1,
+                    format!("body.guarantees[{i}]"),
+                    format!("no series {g}"),
+                ));
+            }
+        }
+        if self.agreements.contains_key(&id) {
+            return Err(Finding::new(
+                Rule::Ref2,
+                "body.agreement",
+                format!("agreement {id} exists"),
+            ));
+        }
+        if let Some(current) = &a.agreement {
+            let other = &self.agreements[current];
+            if other.ended.is_none() && other.last_due() >= doc.date {
+                return Err(Finding::new(
+                    Rule::Ref3,
+                    "body.asset",
+                    format!("{asset} is rented under {current}"),
+                ));
+            }
+        }
+        for (i, g) in guarantees.iter().enumerate() {
+            if self.series[g].asset != asset {
+                return Err(Finding::new(
+                    Rule::Ref3,
+                    format!("body.guarantees[{i}]"),
+                    format!("{g} is not a series of {asset}"),
+                ));
+            }
+        }
+        let agreement = Agreement {
+            asset: asset.clone(),
+            renters,
+            guarantees,
+            start,
+            instalments,
+            steps,
+            ended: None,
+            paid: BTreeMap::new(),
+        };
+        self.coverage(&agreement)?;
+        self.assets.get_mut(&asset).expect("checked").agreement = Some(id.clone());
+        self.agreements.insert(id, agreement);
+        Ok(())
+    }
+
+    /// SCH-3: cumulative rent ≥ cumulative guaranteed service, month by month.
+    fn coverage(&self, a: &Agreement) -> Res<()> {
+        let mut by_month: BTreeMap<i64, (i128, i128)> = BTreeMap::new();
+        for k in 1..=a.instalments {
+            by_month.entry(a.due_date(k).month_index()).or_default().0 += a.rent(k) as i128;
+        }
+        for g in &a.guarantees {
+            let s = &self.series[g];
+            for r in &s.rows {
+                let service = s.units as i128 * (r.coupon as i128 + r.principal as i128);
+                by_month.entry(r.due.month_index()).or_default().1 += service;
+            }
+        }
+        let first = a.start.month_index();
+        let (mut rent, mut service) = (0i128, 0i128);
+        for (m, (r, s)) in by_month {
+            rent += r;
+            service += s;
+            if m >= first && rent < service {
+                let month = Date::from_month_index(m, 1).expect("in range");
+                return Err(Finding::new(
+                    Rule::Sch3,
+                    "body.rent",
+                    format!(
+                        "rent due to the end of {:04}-{:02} does not cover the guaranteed bond service",
+                        month.year(),
+                        month.month()
+                    ),
+                )
+                .numbers(service, rent));
+            }
+        }
+        Ok(())
+    }
+
+    fn rental_end(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let id = b.id("agreement")?;
+        let reason = b.choice("reason", &["default", "liquidation", "notice"])?;
+        let renters = self.agreements.get(&id).map(|a| a.renters.clone());
+        if reason == "notice" {
+            for r in renters.iter().flatten() {
+                self.member_party(doc, r)?;
+            }
+        } else {
+            self.decision(doc, self.settings().thresholds.rental, None)?;
+        }
+        let a = self.agreements.get_mut(&id).ok_or_else(|| {
+            Finding::new(Rule::Ref1, "body.agreement", format!("no agreement {id}"))
+        })?;
+        if a.ended.is_some() || a.last_due() < doc.date {
+            return Err(Finding::new(
+                Rule::Ref3,
+                "body.agreement",
+                format!("{id} is not active"),
+            ));
+        }
+        a.ended = Some(doc.date);
+        Ok(())
+    }
+
+    fn expense_approval(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let amount = b.amount("amount", 1)?;
+        let id = b.id("approval")?;
+        let payee = b.text("payee")?;
+        let purpose = b.text("purpose")?;
+        self.decision(doc, self.settings().thresholds.expense, None)?;
+        if self.approvals.contains_key(&id) {
+            return Err(Finding::new(
+                Rule::Ref2,
+                "body.approval",
+                format!("approval {id} exists"),
+            ));
+        }
+        self.approvals.insert(
+            id,
+            Approval {
+                amount,
+                spent: 0,
+                payee,
+                purpose,
+            },
+        );
+        Ok(())
+    }
+
+    fn payment(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let amount = b.amount("amount", 1)?;
+        let id = b.id("id")?;
+        let purpose = b.choice(
+            "purpose",
+            &[
+                "asset_purchase",
+                "coupon",
+                "expense",
+                "income",
+                "principal",
+                "refund",
+                "rent",
+            ],
+        )?;
+        let paid = match purpose {
+            "rent" => {
+                let r = b.object("ref", &["agreement", "instalment"])?;
+                Paid::Rent {
+                    agreement: r.id("agreement")?,
+                    instalment: r.int("instalment", 1, MAX_COUNT)?,
+                }
+            }
+            "income" => {
+                let r = b.object("ref", &["source"])?;
+                r.text("source")?;
+                Paid::Income
+            }
+            "coupon" | "principal" => {
+                let r = b.object("ref", &["holder", "row", "series"])?;
+                Paid::Bond {
+                    holder: r.key("holder")?,
+                    row: r.int("row", 1, MAX_COUNT)? as usize - 1,
+                    series: r.id("series")?,
+                    principal: purpose == "principal",
+                }
+            }
+            "asset_purchase" => {
+                let r = b.object("ref", &["asset"])?;
+                Paid::Purchase {
+                    asset: r.id("asset")?,
+                }
+            }
+            _ => {
+                let r = b.object("ref", &["approval"])?;
+                Paid::Approval {
+                    approval: r.id("approval")?,
+                }
+            }
+        };
+        self.treasurer(doc)?;
+        self.referent(&paid)?;
+        if self.payments.contains_key(&id) {
+            return Err(Finding::new(
+                Rule::Ref2,
+                "body.id",
+                format!("payment {id} exists"),
+            ));
+        }
+        let inflow = matches!(paid, Paid::Rent { .. } | Paid::Income);
+        self.authorise(&paid, amount as i128, doc.date)?;
+        if !inflow && self.cash < amount as i128 {
+            return Err(Finding::new(
+                Rule::Bal1,
+                "body.amount",
+                "the commune's cash would go negative",
+            )
+            .numbers(self.cash, amount as i128));
+        }
+        self.effect(&paid, amount as i128, inflow);
+        self.payments.insert(
+            id,
+            PaymentRecord {
+                amount,
+                inflow,
+                paid,
+                reversed: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// REF-1: what a payment pays exists.
+    fn referent(&self, paid: &Paid) -> Res<()> {
+        let missing = |field: &str, what: &str, id: &str| {
+            Err(Finding::new(Rule::Ref1, field, format!("no {what} {id}")))
+        };
+        match paid {
+            Paid::Income => Ok(()),
+            Paid::Rent { agreement, .. } if !self.agreements.contains_key(agreement) => {
+                missing("body.ref.agreement", "agreement", agreement)
+            }
+            Paid::Bond { series, .. } if !self.series.contains_key(series) => {
+                missing("body.ref.series", "series", series)
+            }
+            Paid::Purchase { asset } if !self.assets.contains_key(asset) => {
+                missing("body.ref.asset", "asset", asset)
+            }
+            Paid::Approval { approval } if !self.approvals.contains_key(approval) => {
+                missing("body.ref.approval", "approval", approval)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// PAY-1 for a payment of `amount` on `date` (REF-1 already holds).
+    fn authorise(&self, paid: &Paid, amount: i128, date: Date) -> Res<()> {
+        let pay1 = |detail: String| Finding::new(Rule::Pay1, "body.amount", detail);
+        match paid {
+            Paid::Income => Ok(()),
+            Paid::Rent {
+                agreement,
+                instalment,
+            } => {
+                let a = self.agreements.get(agreement).ok_or_else(|| {
+                    Finding::new(
+                        Rule::Ref1,
+                        "body.ref.agreement",
+                        format!("no agreement {agreement}"),
+                    )
+                })?;
+                if !a.owes(*instalment) {
+                    return Err(Finding::new(
+                        Rule::Pay1,
+                        "body.ref.instalment",
+                        format!("instalment {instalment} of {agreement} is not owed"),
+                    ));
+                }
+                let owed =
+                    a.rent(*instalment) as i128 - a.paid.get(instalment).copied().unwrap_or(0);
+                if amount > owed {
+                    return Err(
+                        pay1(format!("more than is owed on instalment {instalment}"))
+                            .numbers(owed, amount),
+                    );
+                }
+                Ok(())
+            }
+            Paid::Bond {
+                series,
+                row,
+                holder,
+                principal,
+            } => {
+                let s = self.series.get(series).ok_or_else(|| {
+                    Finding::new(Rule::Ref1, "body.ref.series", format!("no series {series}"))
+                })?;
+                let r = s.rows.get(*row).ok_or_else(|| {
+                    Finding::new(
+                        Rule::Pay1,
+                        "body.ref.row",
+                        format!("{series} has no row {}", row + 1),
+                    )
+                })?;
+                if r.due > date {
+                    return Err(Finding::new(
+                        Rule::Pay1,
+                        "body.ref.row",
+                        format!("row {} of {series} is due on {}", row + 1, r.due),
+                    ));
+                }
+                let units = s
+                    .records
+                    .get(*row)
+                    .and_then(|h| h.get(holder))
+                    .copied()
+                    .unwrap_or(0);
+                if units == 0 {
+                    return Err(Finding::new(
+                        Rule::Pay1,
+                        "body.ref.holder",
+                        format!("not a holder of record of row {} of {series}", row + 1),
+                    ));
+                }
+                let per_unit = if *principal { r.principal } else { r.coupon };
+                let (c, p) = s.paid.get(&(*row, *holder)).copied().unwrap_or((0, 0));
+                if (if *principal { p } else { c }) > 0 {
+                    return Err(pay1(format!(
+                        "row {} of {series} is already paid to this holder",
+                        row + 1
+                    )));
+                }
+                let due = units as i128 * per_unit as i128;
+                if amount != due {
+                    return Err(
+                        pay1(format!("{units} units × {per_unit} per unit")).numbers(due, amount)
+                    );
+                }
+                Ok(())
+            }
+            Paid::Purchase { asset } => {
+                let a = self.assets.get(asset).ok_or_else(|| {
+                    Finding::new(Rule::Ref1, "body.ref.asset", format!("no asset {asset}"))
+                })?;
+                let room = a.price as i128 - a.purchased;
+                if amount > room {
+                    return Err(pay1(format!("purchases of {asset} would exceed its price"))
+                        .numbers(room, amount));
+                }
+                Ok(())
+            }
+            Paid::Approval { approval } => {
+                let a = self.approvals.get(approval).ok_or_else(|| {
+                    Finding::new(
+                        Rule::Ref1,
+                        "body.ref.approval",
+                        format!("no approval {approval}"),
+                    )
+                })?;
+                let room = a.amount as i128 - a.spent;
+                if amount > room {
+                    return Err(pay1(format!("payments against {approval} would exceed it"))
+                        .numbers(room, amount));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Applies a payment's effect on cash and on what it paid.
+    fn effect(&mut self, paid: &Paid, amount: i128, inflow: bool) {
+        self.cash += if inflow { amount } else { -amount };
+        self.book(paid, amount);
+    }
+
+    fn book(&mut self, paid: &Paid, amount: i128) {
+        match paid {
+            Paid::Income => {}
+            Paid::Rent {
+                agreement,
+                instalment,
+            } => {
+                *self
+                    .agreements
+                    .get_mut(agreement)
+                    .expect("authorised")
+                    .paid
+                    .entry(*instalment)
+                    .or_insert(0) += amount;
+            }
+            Paid::Bond {
+                series,
+                row,
+                holder,
+                principal,
+            } => {
+                let e = self
+                    .series
+                    .get_mut(series)
+                    .expect("authorised")
+                    .paid
+                    .entry((*row, *holder))
+                    .or_insert((0, 0));
+                if *principal {
+                    e.1 += amount;
+                } else {
+                    e.0 += amount;
+                }
+            }
+            Paid::Purchase { asset } => {
+                self.assets.get_mut(asset).expect("authorised").purchased += amount
+            }
+            Paid::Approval { approval } => {
+                self.approvals.get_mut(approval).expect("authorised").spent += amount
+            }
+        }
+    }
+
+    fn reversal(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let id = b.id("payment")?;
+        b.text("reason")?;
+        self.treasurer(doc)?;
+        let p = self
+            .payments
+            .get(&id)
+            .ok_or_else(|| Finding::new(Rule::Ref1, "body.payment", format!("no payment {id}")))?;
+        if p.reversed {
+            return Err(Finding::new(
+                Rule::Pay2,
+                "body.payment",
+                format!("{id} is already reversed"),
+            ));
+        }
+        let amount = p.amount as i128;
+        if p.inflow && self.cash < amount {
+            return Err(Finding::new(
+                Rule::Bal1,
+                "body.payment",
+                "the commune's cash would go negative",
+            )
+            .numbers(self.cash, amount));
+        }
+        let (paid, inflow) = (p.paid.clone(), p.inflow);
+        self.cash += if inflow { -amount } else { amount };
+        self.book(&paid, -amount);
+        self.payments.get_mut(&id).expect("found").reversed = true;
+        Ok(())
+    }
+}
+
+/// The body members of each kind, in canonical order.
+fn names(kind: Kind) -> Vec<&'static str> {
+    match kind {
+        Kind::Charter => vec![
+            "bonds_transferable",
+            "bylaws",
+            "currency",
+            "founders",
+            "name",
+            "reserve_bps",
+            "thresholds",
+            "treasurers",
+        ],
+        Kind::CharterAmendment => vec![
+            "bonds_transferable",
+            "bylaws",
+            "reserve_bps",
+            "thresholds",
+            "treasurers",
+        ],
+        Kind::Admission => vec!["key", "member"],
+        Kind::Exit => vec!["member", "reason"],
+        Kind::KeyRotation | Kind::KeyRecovery => vec!["member", "new_key"],
+        Kind::AssetAcquisition => vec!["asset", "description", "price", "text"],
+        Kind::BondSeries => vec![
+            "amortisation",
+            "asset",
+            "face",
+            "first_due",
+            "payments",
+            "rate_bps",
+            "schedule",
+            "series",
+            "text",
+            "units",
+        ],
+        Kind::BondSale => vec!["holder", "price", "series", "units"],
+        Kind::BondTransfer => vec!["from", "series", "to", "units"],
+        Kind::RentalAgreement => vec![
+            "agreement",
+            "asset",
+            "guarantees",
+            "instalments",
+            "rent",
+            "renters",
+            "start",
+            "text",
+        ],
+        Kind::RentalEnd => vec!["agreement", "reason"],
+        Kind::ExpenseApproval => vec!["amount", "approval", "payee", "purpose"],
+        Kind::Payment => vec!["amount", "id", "purpose", "ref"],
+        Kind::Reversal => vec!["payment", "reason"],
+        Kind::PeriodClose => vec![],
+    }
+}
+
+/// The per-unit schedule of spec §10.3.7.
+pub fn schedule(linear: bool, face: i64, n: i64, rate_bps: i64, first_due: Date) -> Vec<Row> {
+    let mut out = Vec::with_capacity(n as usize);
+    let mut outstanding = face as i128;
+    let step = face / n;
+    for k in 1..=n {
+        let coupon = outstanding * rate_bps as i128 / 120_000;
+        let principal = match (linear, k == n) {
+            (_, true) => outstanding as i64,
+            (true, false) => step,
+            (false, false) => 0,
+        };
+        out.push(Row {
+            due: add_months(first_due, k - 1),
+            coupon: coupon as i64,
+            principal,
+        });
+        outstanding -= principal as i128;
+    }
+    out
+}
+
+/// SCH-1: the first difference between the computed and the stated rows.
+fn compare_schedule(want: &[Row], got: &[Row]) -> Res<()> {
+    for (i, (w, g)) in want.iter().zip(got).enumerate() {
+        let p = |m: &str| format!("body.schedule[{i}].{m}");
+        if w.coupon != g.coupon {
+            return Err(
+                Finding::new(Rule::Sch1, p("coupon"), format!("row {} coupon", i + 1))
+                    .numbers(w.coupon as i128, g.coupon as i128),
+            );
+        }
+        if w.due != g.due {
+            return Err(Finding::new(
+                Rule::Sch1,
+                p("due"),
+                format!("row {} is due on {}, not {}", i + 1, w.due, g.due),
+            ));
+        }
+        if w.principal != g.principal {
+            return Err(Finding::new(
+                Rule::Sch1,
+                p("principal"),
+                format!("row {} principal", i + 1),
+            )
+            .numbers(w.principal as i128, g.principal as i128));
+        }
+    }
+    if want.len() != got.len() {
+        return Err(
+            Finding::new(Rule::Sch1, "body.schedule", "wrong number of rows")
+                .numbers(want.len() as i128, got.len() as i128),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_schedule_worked_example() {
+        let d = Date::new(2025, 1, 15).unwrap();
+        let rows = schedule(true, 10_000, 7, 600, d);
+        let principal: Vec<i64> = rows.iter().map(|r| r.principal).collect();
+        let coupon: Vec<i64> = rows.iter().map(|r| r.coupon).collect();
+        assert_eq!(principal, [1428, 1428, 1428, 1428, 1428, 1428, 1432]);
+        assert_eq!(coupon, [50, 42, 35, 28, 21, 14, 7]);
+        assert_eq!(rows[6].due, Date::new(2025, 7, 15).unwrap());
+    }
+
+    #[test]
+    fn bullet_schedule_pays_face_at_the_end() {
+        let d = Date::new(2025, 11, 1).unwrap();
+        let rows = schedule(false, 1_000, 3, 1_200, d);
+        assert_eq!(
+            rows.iter().map(|r| r.coupon).collect::<Vec<_>>(),
+            [10, 10, 10]
+        );
+        assert_eq!(
+            rows.iter().map(|r| r.principal).collect::<Vec<_>>(),
+            [0, 0, 1_000]
+        );
+        assert_eq!(rows[2].due, Date::new(2026, 1, 1).unwrap());
+    }
+
+    #[test]
+    fn threshold_rounds_up_and_needs_one() {
+        assert_eq!(required(3, 5_001), 2);
+        assert_eq!(required(4, 5_000), 2);
+        assert_eq!(required(4, 5_001), 3);
+        assert_eq!(required(0, 5_000), 1);
+        assert_eq!(required(10, 10_000), 10);
+        assert_eq!(required(100_000, 1), 10);
+    }
+}
