@@ -212,8 +212,8 @@ pub(crate) fn signatures(
         exact_members(obj, &["key", "sig"], schema_rule, &path)?;
         let key = binary::<32>(obj.get("key").unwrap(), &format!("{path}.key"))?;
         let sig = binary::<64>(obj.get("sig").unwrap(), &format!("{path}.sig"))?;
-        if let Some(prev) = out.last() {
-            if prev.key >= key {
+        if let Some(prev) = out.last()
+            && prev.key >= key {
                 let what = if prev.key == key {
                     "two signatures by the same key"
                 } else {
@@ -221,7 +221,6 @@ pub(crate) fn signatures(
                 };
                 return Err(Error::new(order_rule, format!("{path}.key"), what));
             }
-        }
         out.push(Signature { key, sig });
     }
     Ok(out)
