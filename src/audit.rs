@@ -289,11 +289,10 @@ pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(
         // The commune rules run ahead of the batched signatures; if a
         // signature of this or an earlier entry fails, findings from that
         // entry on are dropped below.
-        if commune_rules
-            && let Err(f) = state.apply(&entry.doc) {
-                commune_findings.push(Finding::from_commune(f, line_no, entry.doc.kind));
-                commune_rules = entry.seq != 0;
-            }
+        if commune_rules && let Err(f) = state.apply(&entry.doc) {
+            commune_findings.push(Finding::from_commune(f, line_no, entry.doc.kind));
+            commune_rules = entry.seq != 0;
+        }
         if pending.len() >= BATCH {
             if let Some(f) = flush(&mut pending, &mut report) {
                 return Ok(end_at_signature(

@@ -328,13 +328,14 @@ impl Linker {
             ));
         }
         if let Some(last) = self.last_date
-            && e.doc.date < last {
-                return Err(EntryError::new(
-                    Rule::Chn6,
-                    "doc.date",
-                    format!("date {} before the previous entry's {}", e.doc.date, last),
-                ));
-            }
+            && e.doc.date < last
+        {
+            return Err(EntryError::new(
+                Rule::Chn6,
+                "doc.date",
+                format!("date {} before the previous entry's {}", e.doc.date, last),
+            ));
+        }
         if !self.seen.insert(e.doc_hash.0) {
             return Err(EntryError::new(
                 Rule::Chn7,

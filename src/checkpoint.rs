@@ -377,13 +377,14 @@ fn run_hash(cp: &Checkpoint, position: u64, lines: &[Vec<u8>], field: &str) -> R
             ));
         }
         if let Some(p) = prev
-            && e.prev != p {
-                return Err(Error::new(
-                    Rule::Frk2,
-                    format!("{at}.prev"),
-                    "entries do not link",
-                ));
-            }
+            && e.prev != p
+        {
+            return Err(Error::new(
+                Rule::Frk2,
+                format!("{at}.prev"),
+                "entries do not link",
+            ));
+        }
         first.get_or_insert(e.hash);
         prev = Some(e.hash);
     }

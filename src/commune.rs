@@ -508,10 +508,11 @@ impl State {
         self.members.get(id).is_some_and(|m| m.until.is_none())
     }
 
-    /// Takes the holders of record of every row due on or before `d`
-    /// (spec §10.3.13: holdings at the start of the due date, i.e. before
-    /// any document dated on it).
-    fn take_records(&mut self, d: Date) {
+    /// Moves the replay to date `d`: takes the holders of record of every
+    /// row due on or before `d` (spec §10.3.13: holdings at the start of the
+    /// due date, i.e. before any document dated on it). [`State::apply`]
+    /// does this for each document's date.
+    pub fn advance(&mut self, d: Date) {
         while let Some(first) = self.pending_records.first() {
             if first.0 > d {
                 break;
@@ -536,14 +537,14 @@ impl State {
     /// due on the last date (so the report can show them).
     pub fn finish(&mut self) {
         if let Some(d) = self.as_of {
-            self.take_records(d);
+            self.advance(d);
         }
     }
 
     /// Checks `doc` against the state and applies it, or returns the first
     /// rule it breaks (and changes nothing).
     pub fn apply(&mut self, doc: &Document) -> Res<()> {
-        self.take_records(doc.date);
+        self.advance(doc.date);
         self.as_of = Some(doc.date);
         let body = Value::Object(doc.body.clone());
         let b = Fields::open(&body, "body", &names(doc.kind))?;

@@ -213,14 +213,15 @@ pub(crate) fn signatures(
         let key = binary::<32>(obj.get("key").unwrap(), &format!("{path}.key"))?;
         let sig = binary::<64>(obj.get("sig").unwrap(), &format!("{path}.sig"))?;
         if let Some(prev) = out.last()
-            && prev.key >= key {
-                let what = if prev.key == key {
-                    "two signatures by the same key"
-                } else {
-                    "signatures not sorted by key"
-                };
-                return Err(Error::new(order_rule, format!("{path}.key"), what));
-            }
+            && prev.key >= key
+        {
+            let what = if prev.key == key {
+                "two signatures by the same key"
+            } else {
+                "signatures not sorted by key"
+            };
+            return Err(Error::new(order_rule, format!("{path}.key"), what));
+        }
         out.push(Signature { key, sig });
     }
     Ok(out)

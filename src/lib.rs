@@ -33,5 +33,6 @@ pub mod hash;
 pub mod keyfile;
 pub mod rule;
 pub mod sig;
+pub mod simulate;
 
 pub use rule::Rule;

@@ -1,0 +1,797 @@
+//! A deterministic commune generator: realistic chains of any size, from a
+//! seed, with no clock.
+//!
+//! It writes the shipped example (`examples/commune.jsonl`, see
+//! [`Params::example`]) and the synthetic communes of the benchmarks. The
+//! story it tells, month by month: founders sign a charter; workers join and
+//! some leave (one is expelled); a member rotates a key and another recovers
+//! a lost one; the commune buys assets, each funded by a bond series sold to
+//! outside and member bondholders and rented by a member or a collective whose
+//! rent covers the series' service; rent comes in on the 5th, bond service
+//! goes out on the 10th; one rent instalment is paid late, a mistaken payment
+//! is reversed, bonds change hands, expenses are approved and paid; when a
+//! series is redeemed the asset is rented again without a guarantee.
+//!
+//! Every document is checked by [`State::apply`] as it is made: a generator
+//! bug panics instead of writing a chain that does not audit clean.
+//!
+//! Randomness is SplitMix64 from the seed; keys are
+//! `BLAKE3-derive_key("commonstock simulate key", seed ‖ role ‖ index ‖
+//! generation)`, so the same parameters give the same bytes everywhere.
+
+use std::collections::BTreeMap;
+
+use crate::b64;
+use crate::canonical::{Object, Value};
+use crate::chain::{self, Builder};
+use crate::commune::{self, State};
+use crate::date::Date;
+use crate::document::{Document, Kind};
+use crate::hash::{self, Hash};
+use crate::sig::SecretKey;
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Params {
+    pub seed: u64,
+    /// Founding members (at least 3).
+    pub founders: usize,
+    /// Members admitted after the founding.
+    pub joiners: usize,
+    /// Months of history.
+    pub months: i64,
+    /// Assets bought, each with one bond series and a rental agreement.
+    pub assets: usize,
+    /// Bondholders per series.
+    pub holders: usize,
+    /// The charter's date; the first of a month.
+    pub start: Date,
+}
+
+impl Params {
+    /// The shipped example commune.
+    pub fn example() -> Params {
+        Params {
+            seed: 2024,
+            founders: 12,
+            joiners: 30,
+            months: 30,
+            assets: 3,
+            holders: 4,
+            start: Date::new(2024, 1, 1).expect("valid"),
+        }
+    }
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+fn obj(members: Vec<(&str, Value)>) -> Object {
+    let mut o = Object::new();
+    for (k, v) in members {
+        o.insert(k, v);
+    }
+    o
+}
+
+fn s(v: &str) -> Value {
+    Value::from(v)
+}
+
+fn key_value(k: &[u8; 32]) -> Value {
+    Value::from(b64::encode(k))
+}
+
+/// One bondholder of the generator.
+struct Holder {
+    key: SecretKey,
+}
+
+struct Sim {
+    p: Params,
+    rng: Rng,
+    builder: Builder,
+    state: State,
+    commune: Hash,
+    /// Secret keys by member id (current key).
+    keys: BTreeMap<String, SecretKey>,
+    holders: Vec<Holder>,
+    next_member: usize,
+    next_payment: usize,
+    generation: u64,
+}
+
+impl Sim {
+    fn secret(&mut self, role: &str, index: u64) -> SecretKey {
+        self.generation += 1;
+        let mut material = Vec::new();
+        material.extend_from_slice(&self.p.seed.to_le_bytes());
+        material.extend_from_slice(role.as_bytes());
+        material.extend_from_slice(&index.to_le_bytes());
+        material.extend_from_slice(&self.generation.to_le_bytes());
+        SecretKey::from_seed(blake3::derive_key("commonstock simulate key", &material))
+    }
+
+    fn push(&mut self, doc: Document) {
+        if let Err(f) = self.state.apply(&doc) {
+            panic!(
+                "simulate: generated a void {} on {}: {f}",
+                doc.kind, doc.date
+            );
+        }
+        self.builder.push(&doc);
+    }
+
+    fn current(&self) -> Vec<String> {
+        self.state
+            .members
+            .iter()
+            .filter(|(_, m)| m.until.is_none())
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    /// A document signed by `parties` and, for a decision, by the first
+    /// members (in id order) needed to reach the threshold.
+    fn sign(
+        &self,
+        kind: Kind,
+        date: Date,
+        body: Object,
+        bps: Option<i64>,
+        exclude: Option<&str>,
+        parties: &[&SecretKey],
+    ) -> Document {
+        let mut doc = Document::new(self.commune, kind, date, body);
+        if let Some(bps) = bps {
+            let voters: Vec<String> = self
+                .current()
+                .into_iter()
+                .filter(|m| Some(m.as_str()) != exclude)
+                .collect();
+            let need = commune::required(voters.len(), bps) as usize;
+            for m in voters.iter().take(need) {
+                doc.sign(&self.keys[m]).expect("distinct keys");
+            }
+        }
+        for k in parties {
+            if !doc.signed_by(&k.public_key()) {
+                doc.sign(k).expect("distinct keys");
+            }
+        }
+        doc
+    }
+
+    fn thresholds(&self) -> commune::Thresholds {
+        self.state
+            .settings
+            .as_ref()
+            .expect("chartered")
+            .thresholds
+            .clone()
+    }
+
+    fn treasurer(&self) -> &SecretKey {
+        let t = &self.state.settings.as_ref().expect("chartered").treasurers[0];
+        &self.keys[t]
+    }
+
+    fn payment(&mut self, date: Date, purpose: &str, amount: i64, reference: Object) {
+        self.next_payment += 1;
+        let body = obj(vec![
+            ("amount", Value::Int(amount)),
+            ("id", Value::from(format!("p{:06}", self.next_payment))),
+            ("purpose", s(purpose)),
+            ("ref", Value::Object(reference)),
+        ]);
+        let doc = self.sign(Kind::Payment, date, body, None, None, &[self.treasurer()]);
+        self.push(doc);
+    }
+
+    fn charter(&mut self) {
+        let mut founders = Vec::new();
+        for i in 0..self.p.founders {
+            let id = format!("m{:03}", i + 1);
+            let k = self.secret("member", i as u64);
+            founders.push(Value::Object(obj(vec![
+                ("key", key_value(&k.public_key())),
+                ("member", s(&id)),
+            ])));
+            self.keys.insert(id, k);
+        }
+        self.next_member = self.p.founders;
+        let thresholds = obj(vec![
+            ("admission", Value::Int(5001)),
+            ("amendment", Value::Int(6667)),
+            ("asset", Value::Int(5001)),
+            ("bond", Value::Int(5001)),
+            ("close", Value::Int(5001)),
+            ("expense", Value::Int(5001)),
+            ("expulsion", Value::Int(6667)),
+            ("key_recovery", Value::Int(6667)),
+            ("rental", Value::Int(5001)),
+        ]);
+        let body = obj(vec![
+            ("bonds_transferable", Value::Bool(true)),
+            (
+                "bylaws",
+                Value::from(hash::text(BYLAWS.as_bytes()).to_b64()),
+            ),
+            (
+                "currency",
+                Value::Object(obj(vec![("code", s("EUR")), ("exponent", Value::Int(2))])),
+            ),
+            ("founders", Value::Array(founders)),
+            ("name", s("Cooperativa Telekommunisten Example")),
+            ("reserve_bps", Value::Int(1000)),
+            ("thresholds", Value::Object(thresholds)),
+            ("treasurers", Value::Array(vec![s("m001"), s("m002")])),
+        ]);
+        self.commune = chain::commune_id(&body);
+        let mut doc = Document::new(self.commune, Kind::Charter, self.p.start, body);
+        for k in self.keys.values() {
+            doc.sign(k).expect("distinct");
+        }
+        self.push(doc);
+    }
+
+    fn admit(&mut self, date: Date) {
+        let i = self.next_member;
+        self.next_member += 1;
+        let id = format!("m{:03}", i + 1);
+        let k = self.secret("member", i as u64);
+        let body = obj(vec![
+            ("key", key_value(&k.public_key())),
+            ("member", s(&id)),
+        ]);
+        let doc = self.sign(
+            Kind::Admission,
+            date,
+            body,
+            Some(self.thresholds().admission),
+            None,
+            &[&k],
+        );
+        self.keys.insert(id, k);
+        self.push(doc);
+    }
+
+    /// Members who may leave: not founders (treasurers stay), not renters.
+    fn leavers(&self) -> Vec<String> {
+        let renting: Vec<&String> = self
+            .state
+            .agreements
+            .values()
+            .filter(|a| a.ended.is_none())
+            .flat_map(|a| a.renters.iter())
+            .collect();
+        self.current()
+            .into_iter()
+            .filter(|m| {
+                m.as_str() > format!("m{:03}", self.p.founders).as_str() && !renting.contains(&m)
+            })
+            .collect()
+    }
+
+    fn exit(&mut self, date: Date, expel: bool) {
+        let leavers = self.leavers();
+        if leavers.is_empty() {
+            return;
+        }
+        let id = leavers[self.rng.below(leavers.len() as u64) as usize].clone();
+        let reason = if expel { "expulsion" } else { "voluntary" };
+        let body = obj(vec![("member", s(&id)), ("reason", s(reason))]);
+        let doc = if expel {
+            self.sign(
+                Kind::Exit,
+                date,
+                body,
+                Some(self.thresholds().expulsion),
+                Some(&id),
+                &[],
+            )
+        } else {
+            self.sign(Kind::Exit, date, body, None, None, &[&self.keys[&id]])
+        };
+        self.push(doc);
+    }
+
+    fn rotate(&mut self, date: Date, id: &str, recovery: bool) {
+        let new = self.secret("member", 10_000 + self.generation);
+        let body = obj(vec![
+            ("member", s(id)),
+            ("new_key", key_value(&new.public_key())),
+        ]);
+        let doc = if recovery {
+            self.sign(
+                Kind::KeyRecovery,
+                date,
+                body,
+                Some(self.thresholds().key_recovery),
+                Some(id),
+                &[&new],
+            )
+        } else {
+            self.sign(
+                Kind::KeyRotation,
+                date,
+                body,
+                None,
+                None,
+                &[&self.keys[id], &new],
+            )
+        };
+        self.push(doc);
+        self.keys.insert(id.to_string(), new);
+    }
+
+    /// Buys asset `i` in the month starting `d`, from the 11th to the 14th:
+    /// acquisition, series, sales, purchase, rental agreement.
+    fn buy_asset(&mut self, i: usize, d: Date) {
+        let asset = format!("asset-{}", i + 1);
+        let series = format!("series-{}", i + 1);
+        let units = 40 + 20 * i as i64;
+        let face = 100_000; // 1,000.00 EUR a unit
+        let payments = 18 + 6 * i as i64;
+        let linear = i % 2 == 0;
+        let rate = 450 + 75 * i as i64;
+        let day = |n| Date::new(d.year(), d.month(), n).expect("valid");
+        let t = self.thresholds();
+
+        let body = obj(vec![
+            ("asset", s(&asset)),
+            ("description", Value::from(ASSETS[i % ASSETS.len()])),
+            ("price", Value::Int(units * face)),
+            (
+                "text",
+                Value::from(hash::text(format!("purchase of {asset}").as_bytes()).to_b64()),
+            ),
+        ]);
+        let doc = self.sign(
+            Kind::AssetAcquisition,
+            day(11),
+            body,
+            Some(t.asset),
+            None,
+            &[],
+        );
+        self.push(doc);
+
+        let first_due = commune::add_months(day(10), 1);
+        let rows = commune::schedule(linear, face, payments, rate, first_due);
+        let schedule = rows
+            .iter()
+            .map(|r| {
+                Value::Object(obj(vec![
+                    ("coupon", Value::Int(r.coupon)),
+                    ("due", Value::from(r.due.to_string())),
+                    ("principal", Value::Int(r.principal)),
+                ]))
+            })
+            .collect();
+        let body = obj(vec![
+            ("amortisation", s(if linear { "linear" } else { "bullet" })),
+            ("asset", s(&asset)),
+            ("face", Value::Int(face)),
+            ("first_due", Value::from(first_due.to_string())),
+            ("payments", Value::Int(payments)),
+            ("rate_bps", Value::Int(rate)),
+            ("schedule", Value::Array(schedule)),
+            ("series", s(&series)),
+            (
+                "text",
+                Value::from(hash::text(format!("terms of {series}").as_bytes()).to_b64()),
+            ),
+            ("units", Value::Int(units)),
+        ]);
+        let doc = self.sign(Kind::BondSeries, day(12), body, Some(t.bond), None, &[]);
+        self.push(doc);
+
+        // Sales: outside holders, and one member buying under their own key.
+        let mut left = units;
+        for h in 0..self.p.holders {
+            let n = if h + 1 == self.p.holders {
+                left
+            } else {
+                units / self.p.holders as i64
+            };
+            left -= n;
+            let holder = if h == 1 {
+                let m = format!("m{:03}", 3 + i);
+                self.keys[&m].public_key()
+            } else {
+                let k = self.secret("holder", (i * 100 + h) as u64);
+                let pk = k.public_key();
+                self.holders.push(Holder { key: k });
+                pk
+            };
+            let body = obj(vec![
+                ("holder", key_value(&holder)),
+                ("price", Value::Int(face)),
+                ("series", s(&series)),
+                ("units", Value::Int(n)),
+            ]);
+            let holder_key = self.holder_secret(&holder);
+            let doc = self.sign(
+                Kind::BondSale,
+                day(13),
+                body,
+                None,
+                None,
+                &[&holder_key, self.treasurer()],
+            );
+            self.push(doc);
+        }
+        self.payment(
+            day(13),
+            "asset_purchase",
+            units * face,
+            obj(vec![("asset", s(&asset))]),
+        );
+
+        // The rent: the smallest constant that covers the service month by
+        // month, plus a tenth for the members.
+        let mut cum = 0i128;
+        let mut need = 0i128;
+        for (k, r) in rows.iter().enumerate() {
+            cum += units as i128 * (r.coupon + r.principal) as i128;
+            need = need.max((cum + k as i128) / (k as i128 + 1));
+        }
+        let rent = (need + need / 10) as i64;
+        let renters = self.renters(i);
+        let body = obj(vec![
+            ("agreement", Value::from(format!("lease-{}", i + 1))),
+            ("asset", s(&asset)),
+            ("guarantees", Value::Array(vec![s(&series)])),
+            ("instalments", Value::Int(payments)),
+            (
+                "rent",
+                Value::Array(vec![Value::Object(obj(vec![
+                    ("amount", Value::Int(rent)),
+                    ("from", Value::Int(1)),
+                ]))]),
+            ),
+            (
+                "renters",
+                Value::Array(renters.iter().map(|r| s(r)).collect()),
+            ),
+            (
+                "start",
+                Value::from(commune::add_months(day(5), 1).to_string()),
+            ),
+            (
+                "text",
+                Value::from(hash::text(format!("lease of {asset}").as_bytes()).to_b64()),
+            ),
+        ]);
+        let parties: Vec<SecretKey> = renters
+            .iter()
+            .map(|r| SecretKey::from_seed(*self.keys[r].seed()))
+            .collect();
+        let refs: Vec<&SecretKey> = parties.iter().collect();
+        let doc = self.sign(
+            Kind::RentalAgreement,
+            day(14),
+            body,
+            Some(t.rental),
+            None,
+            &refs,
+        );
+        self.push(doc);
+    }
+
+    /// One member, or a collective of two.
+    fn renters(&self, i: usize) -> Vec<String> {
+        let base = self.p.founders - 1 - i;
+        let mut r = vec![format!("m{:03}", base)];
+        if i % 2 == 1 {
+            r.push(format!("m{:03}", base - 1));
+        }
+        r.sort();
+        r
+    }
+
+    fn holder_secret(&self, pk: &[u8; 32]) -> SecretKey {
+        if let Some(h) = self.holders.iter().find(|h| &h.key.public_key() == pk) {
+            return SecretKey::from_seed(*h.key.seed());
+        }
+        let m = self.state.member_by_key(pk).expect("a member holder");
+        SecretKey::from_seed(*self.keys[m].seed())
+    }
+
+    /// A re-rental of a redeemed asset, with no guarantee.
+    fn rerent(&mut self, agreement: &str, d: Date) {
+        let a = &self.state.agreements[agreement];
+        let asset = a.asset.clone();
+        let renters = a.renters.clone();
+        let rent = a.rent(1) / 3;
+        let id = format!("{agreement}-renewed");
+        let body = obj(vec![
+            ("agreement", s(&id)),
+            ("asset", s(&asset)),
+            ("guarantees", Value::Array(vec![])),
+            ("instalments", Value::Int(24)),
+            (
+                "rent",
+                Value::Array(vec![Value::Object(obj(vec![
+                    ("amount", Value::Int(rent)),
+                    ("from", Value::Int(1)),
+                ]))]),
+            ),
+            (
+                "renters",
+                Value::Array(renters.iter().map(|r| s(r)).collect()),
+            ),
+            ("start", Value::from(commune::add_months(d, 1).to_string())),
+            (
+                "text",
+                Value::from(hash::text(format!("renewed lease of {asset}").as_bytes()).to_b64()),
+            ),
+        ]);
+        let parties: Vec<SecretKey> = renters
+            .iter()
+            .map(|r| SecretKey::from_seed(*self.keys[r].seed()))
+            .collect();
+        let refs: Vec<&SecretKey> = parties.iter().collect();
+        let doc = self.sign(
+            Kind::RentalAgreement,
+            d,
+            body,
+            Some(self.thresholds().rental),
+            None,
+            &refs,
+        );
+        self.push(doc);
+    }
+
+    /// Rent instalments due on `d` (all agreements), paid on time, except
+    /// `late` ones which are left for later.
+    fn rent_due(&mut self, d: Date, late: &mut Vec<(Date, String, i64)>) {
+        let due: Vec<(String, i64, i64)> = self
+            .state
+            .agreements
+            .iter()
+            .flat_map(|(id, a)| {
+                (1..=a.instalments)
+                    .filter(|&k| a.due_date(k) == d && a.owes(k))
+                    .map(|k| (id.clone(), k, a.rent(k)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (id, k, amount) in due {
+            if id == "lease-1" && k == 4 {
+                // paid three weeks late
+                late.push((Date::new(d.year(), d.month(), 25).expect("valid"), id, k));
+                continue;
+            }
+            self.payment(
+                d,
+                "rent",
+                amount,
+                obj(vec![("agreement", s(&id)), ("instalment", Value::Int(k))]),
+            );
+        }
+    }
+
+    /// Coupons and principal due on `d`, to every holder of record.
+    fn service_due(&mut self, d: Date) {
+        self.state.advance(d);
+        let mut todo = Vec::new();
+        for (id, s_) in &self.state.series {
+            for (row, r) in s_.rows.iter().enumerate() {
+                if r.due != d {
+                    continue;
+                }
+                for (holder, units) in &s_.records[row] {
+                    todo.push((id.clone(), row, *holder, *units, *r));
+                }
+            }
+        }
+        for (id, row, holder, units, r) in todo {
+            let reference = |_: ()| {
+                obj(vec![
+                    ("holder", key_value(&holder)),
+                    ("row", Value::Int(row as i64 + 1)),
+                    ("series", s(&id)),
+                ])
+            };
+            if r.coupon > 0 {
+                self.payment(d, "coupon", units * r.coupon, reference(()));
+            }
+            if r.principal > 0 {
+                self.payment(d, "principal", units * r.principal, reference(()));
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        self.charter();
+        let mut late: Vec<(Date, String, i64)> = Vec::new();
+        let admit_months = (self.p.months * 2 / 3).max(1);
+        let mut admitted = 0usize;
+        for m in 0..self.p.months {
+            let first = commune::add_months(self.p.start, m);
+            let day = |n| Date::new(first.year(), first.month(), n).expect("valid");
+            // 2nd: admissions, spread over the first two thirds
+            let quota = (self.p.joiners * (m as usize + 1))
+                .div_ceil(admit_months as usize)
+                .min(self.p.joiners);
+            while admitted < quota {
+                self.admit(day(2));
+                admitted += 1;
+            }
+            // rent on the 5th, service on the 10th
+            self.rent_due(day(5), &mut late);
+            self.service_due(day(10));
+            // assets, from the 11th: one every other month from month 1
+            if m >= 1 && (m - 1) % 2 == 0 && ((m - 1) / 2) < self.p.assets as i64 {
+                self.buy_asset(((m - 1) / 2) as usize, first);
+            }
+            // the 15th: the odd events of the story
+            match m {
+                5 => {
+                    let body = obj(vec![
+                        ("amount", Value::Int(500_000)),
+                        ("approval", s("roof-repair")),
+                        ("payee", s("Dachdecker Kollektiv")),
+                        ("purpose", s("repair of the workshop roof")),
+                    ]);
+                    let doc = self.sign(
+                        Kind::ExpenseApproval,
+                        day(15),
+                        body,
+                        Some(self.thresholds().expense),
+                        None,
+                        &[],
+                    );
+                    self.push(doc);
+                    self.payment(
+                        day(16),
+                        "expense",
+                        300_000,
+                        obj(vec![("approval", s("roof-repair"))]),
+                    );
+                }
+                7 => self.rotate(day(15), "m003", false),
+                8 => self.payment(
+                    day(16),
+                    "expense",
+                    150_000,
+                    obj(vec![("approval", s("roof-repair"))]),
+                ),
+                9 => {
+                    // money booked twice by mistake, then reversed
+                    self.payment(
+                        day(15),
+                        "income",
+                        12_345,
+                        obj(vec![("source", s("workshop sale"))]),
+                    );
+                    self.payment(
+                        day(15),
+                        "income",
+                        12_345,
+                        obj(vec![("source", s("workshop sale"))]),
+                    );
+                    let body = obj(vec![
+                        ("payment", Value::from(format!("p{:06}", self.next_payment))),
+                        ("reason", s("the same sale booked twice")),
+                    ]);
+                    let doc = self.sign(
+                        Kind::Reversal,
+                        day(16),
+                        body,
+                        None,
+                        None,
+                        &[self.treasurer()],
+                    );
+                    self.push(doc);
+                }
+                11 => self.transfer(day(15)),
+                14 => self.rotate(day(15), "m006", true),
+                _ => {}
+            }
+            if m % 4 == 3 {
+                self.exit(day(20), false);
+            }
+            if m == 19 {
+                self.exit(day(20), true);
+            }
+            // late payments whose day has come
+            let (now, later): (Vec<_>, Vec<_>) =
+                late.drain(..).partition(|(d, _, _)| *d <= day(28));
+            late = later;
+            for (d, id, k) in now {
+                let amount = self.state.agreements[&id].rent(k);
+                self.payment(
+                    d,
+                    "rent",
+                    amount,
+                    obj(vec![("agreement", s(&id)), ("instalment", Value::Int(k))]),
+                );
+            }
+            // a redeemed asset is rented again
+            let ended: Vec<String> = self
+                .state
+                .agreements
+                .iter()
+                .filter(|(id, a)| {
+                    !id.ends_with("-renewed") && a.last_due() < day(28) && a.last_due() >= first
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in ended {
+                self.rerent(&id, day(28));
+            }
+        }
+    }
+
+    fn transfer(&mut self, d: Date) {
+        let (series, from, units) = {
+            let s_ = &self.state.series["series-1"];
+            let (k, u) = s_
+                .holdings
+                .iter()
+                .find(|(k, _)| self.holders.iter().any(|h| &h.key.public_key() == *k))
+                .expect("an outside holder");
+            ("series-1".to_string(), *k, u / 2)
+        };
+        let to = self.secret("holder", 9_999);
+        let body = obj(vec![
+            ("from", key_value(&from)),
+            ("series", s(&series)),
+            ("to", key_value(&to.public_key())),
+            ("units", Value::Int(units)),
+        ]);
+        let from_key = self.holder_secret(&from);
+        let doc = self.sign(Kind::BondTransfer, d, body, None, None, &[&from_key, &to]);
+        self.holders.push(Holder { key: to });
+        self.push(doc);
+    }
+}
+
+const ASSETS: [&str; 4] = [
+    "Print workshop: two offset presses and a guillotine",
+    "Server room: racks, power and cooling for the hosting collective",
+    "Delivery van, electric, 3.5 t",
+    "Wood workshop: CNC router and dust extraction",
+];
+
+/// The bylaws text whose hash the example charter carries (shipped as
+/// `examples/bylaws.txt`).
+pub const BYLAWS: &str = "Bylaws of the example venture commune.\n\n\
+1. Membership is by labour only. Every member holds exactly one share; shares are not transferable.\n\
+2. The commune acquires property with bonds it issues; members rent that property.\n\
+3. Rent above what the bonds require is paid to all members equally.\n\
+4. Decisions are documents signed by enough members, as the charter sets.\n";
+
+/// Generates the chain for `p`.
+pub fn generate(p: &Params) -> Builder {
+    let mut sim = Sim {
+        p: p.clone(),
+        rng: Rng(p.seed),
+        builder: Builder::new(),
+        state: State::new(),
+        commune: Hash::ZERO,
+        keys: BTreeMap::new(),
+        holders: Vec::new(),
+        next_member: 0,
+        next_payment: 0,
+        generation: 0,
+    };
+    sim.run();
+    sim.builder
+}
