@@ -153,8 +153,10 @@ pub struct Report {
     pub commune: Option<Hash>,
     /// The hash of the last sound entry.
     pub head: Option<Hash>,
-    /// Every broken rule; integrity failures end the list.
+    /// Every broken rule; an integrity failure ends the list.
     pub findings: Vec<Finding>,
+    /// Whether the integrity layers passed (no finding ended the audit).
+    pub integrity: bool,
 }
 
 impl Report {
@@ -167,6 +169,7 @@ impl Report {
         let mut o = Object::new();
         o.insert("schema", Value::from(REPORT_SCHEMA));
         o.insert("valid", Value::Bool(self.is_valid()));
+        o.insert("integrity", Value::Bool(self.integrity));
         o.insert("entries", Value::Int(self.entries as i64));
         o.insert("signatures", Value::Int(self.signatures as i64));
         let h = |h: Option<Hash>| h.map_or(Value::Null, |h| Value::from(h.to_b64()));
@@ -325,6 +328,7 @@ pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(
         report.findings.push(f);
         return Ok((report, state));
     }
+    report.integrity = !linker.is_empty();
     if linker.is_empty() {
         report.findings.push(Finding {
             rule: Rule::Chn8,

@@ -1650,3 +1650,77 @@ mod tests {
         assert_eq!(required(100_000, 1), 10);
     }
 }
+
+/// Money owed and not paid as of the last date (spec §10.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arrear {
+    Rent {
+        agreement: String,
+        instalment: i64,
+        due: Date,
+        owed: i128,
+        days: i64,
+    },
+    Bond {
+        series: String,
+        row: usize,
+        holder: [u8; 32],
+        due: Date,
+        coupon: i128,
+        principal: i128,
+        days: i64,
+    },
+}
+
+impl State {
+    /// Rent and bond service due on or before the last date and not fully
+    /// paid, in a fixed order: rent by agreement and instalment, then bonds by
+    /// series, row and holder.
+    pub fn arrears(&self) -> Vec<Arrear> {
+        let Some(as_of) = self.as_of else {
+            return Vec::new();
+        };
+        let days = |d: Date| as_of.to_days() - d.to_days();
+        let mut out = Vec::new();
+        for (id, a) in &self.agreements {
+            for k in 1..=a.instalments {
+                let due = a.due_date(k);
+                if due > as_of || !a.owes(k) {
+                    continue;
+                }
+                let owed = a.rent(k) as i128 - a.paid.get(&k).copied().unwrap_or(0);
+                if owed > 0 {
+                    out.push(Arrear::Rent {
+                        agreement: id.clone(),
+                        instalment: k,
+                        due,
+                        owed,
+                        days: days(due),
+                    });
+                }
+            }
+        }
+        for (id, s) in &self.series {
+            for (row, holders) in s.records.iter().enumerate() {
+                let r = s.rows[row];
+                for (holder, units) in holders {
+                    let (c, p) = s.paid.get(&(row, *holder)).copied().unwrap_or((0, 0));
+                    let coupon = *units as i128 * r.coupon as i128 - c;
+                    let principal = *units as i128 * r.principal as i128 - p;
+                    if coupon > 0 || principal > 0 {
+                        out.push(Arrear::Bond {
+                            series: id.clone(),
+                            row: row + 1,
+                            holder: *holder,
+                            due: r.due,
+                            coupon,
+                            principal,
+                            days: days(r.due),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}

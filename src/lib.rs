@@ -34,5 +34,6 @@ pub mod keyfile;
 pub mod rule;
 pub mod sig;
 pub mod simulate;
+pub mod statement;
 
 pub use rule::Rule;

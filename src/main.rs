@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
-use commonstock::{b64, canonical, keyfile};
+use commonstock::{b64, canonical, keyfile, statement};
 
 #[derive(Parser)]
 #[command(
@@ -29,30 +29,44 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Audit a chain file: encoding, links and every signature.
-    #[command(
-        after_help = "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.\n\nExamples:\n  commonstock audit examples/commune.jsonl\n  commonstock audit --json chain.jsonl\n  commonstock audit --checkpoint head.checkpoint chain.jsonl"
-    )]
+    /// Audit a chain: encoding, links, signatures, then the commune's rules.
+    #[command(after_help = AUDIT_HELP)]
     Audit {
-        /// The chain file, or `-` for standard input.
+        /// The chain: a file, `-` for standard input, or an http(s) URL.
         chain: String,
         /// Print the report as JSON (schema commonstock-audit-v1).
         #[arg(long)]
         json: bool,
+        /// Add the full statement: members, assets, bond series, rental
+        /// agreements, arrears and cash.
+        #[arg(long)]
+        report: bool,
         /// A cosigned checkpoint the chain must agree with (repeatable).
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
     },
     /// Generate a secret key; print its public key.
-    #[command(
-        after_help = "The key file is created with mode 0600 and is never overwritten.\n\nExample:\n  commonstock keygen --out alice.key"
-    )]
+    #[command(after_help = KEYGEN_HELP)]
     Keygen {
         /// Where to write the secret key file.
         #[arg(long, short)]
         out: PathBuf,
     },
 }
+
+const AUDIT_HELP: &str = "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.
+
+Examples:
+  commonstock audit examples/commune.jsonl
+  commonstock audit --report examples/commune.jsonl
+  commonstock audit --json - < chain.jsonl
+  commonstock audit https://commune.example/chain.jsonl
+  commonstock audit --checkpoint head.checkpoint chain.jsonl";
+
+const KEYGEN_HELP: &str = "The key file is created with mode 0600 and is never overwritten.
+
+Example:
+  commonstock keygen --out alice.key";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -75,6 +89,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Audit {
             chain,
             json,
+            report: full,
             checkpoints,
         } => {
             let mut options = Options::default();
@@ -83,20 +98,34 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let cp = Checkpoint::parse(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
                 options.checkpoints.push(cp);
             }
-            let report = if chain == "-" {
-                audit::audit(io::stdin().lock(), &options)
+            let (report, state) = if chain == "-" {
+                audit::audit_with_state(io::stdin().lock(), &options)
+            } else if chain.starts_with("http://") || chain.starts_with("https://") {
+                audit::audit_with_state(BufReader::with_capacity(1 << 16, fetch(&chain)?), &options)
             } else {
                 let f = File::open(&chain).map_err(|e| format!("{chain}: {e}"))?;
-                audit::audit(BufReader::with_capacity(1 << 16, f), &options)
+                audit::audit_with_state(BufReader::with_capacity(1 << 16, f), &options)
             }
             .map_err(|e| format!("{chain}: {e}"))?;
+            // The statement means something only when the integrity holds.
+            let show_state = full && report.integrity && state.as_of.is_some();
             let mut out = io::stdout().lock();
             let written = if json {
-                let mut bytes = canonical::encode(&report.to_value());
+                let mut v = report.to_value();
+                if let (true, canonical::Value::Object(o)) = (show_state, &mut v) {
+                    o.insert("statement", statement::to_value(&state));
+                }
+                let mut bytes = canonical::encode(&v);
                 bytes.push(b'\n');
                 out.write_all(&bytes)
             } else {
-                write_summary(&mut out, &report)
+                write_summary(&mut out, &report).and_then(|()| {
+                    if show_state {
+                        statement::write_text(&mut out, &state)
+                    } else {
+                        Ok(())
+                    }
+                })
             };
             match written {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),
@@ -109,6 +138,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// Opens a published chain over http(s), streamed: the audit's line limit
+/// still bounds what is read.
+fn fetch(url: &str) -> Result<impl io::Read, String> {
+    let response = ureq::get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    Ok(response.into_body().into_reader())
 }
 
 fn write_summary(out: &mut impl Write, report: &audit::Report) -> io::Result<()> {
