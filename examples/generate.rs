@@ -10,7 +10,8 @@ use commonstock::simulate::{self, Params};
 
 fn main() -> std::io::Result<()> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let chain = simulate::generate(&Params::example());
+    let commune = simulate::generate(&Params::example());
+    let chain = commune.builder();
     std::fs::write(dir.join("commune.jsonl"), chain.to_bytes())?;
     std::fs::write(dir.join("bylaws.txt"), simulate::BYLAWS)?;
     println!("wrote {} entries to examples/commune.jsonl", chain.len());

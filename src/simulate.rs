@@ -100,7 +100,9 @@ struct Holder {
     key: SecretKey,
 }
 
-struct Sim {
+/// A generated commune: its chain, its state after the last entry, and the
+/// secret keys of everyone in it, so tests can append documents of their own.
+pub struct Commune {
     p: Params,
     rng: Rng,
     builder: Builder,
@@ -114,7 +116,7 @@ struct Sim {
     generation: u64,
 }
 
-impl Sim {
+impl Commune {
     fn secret(&mut self, role: &str, index: u64) -> SecretKey {
         self.generation += 1;
         let mut material = Vec::new();
@@ -123,6 +125,36 @@ impl Sim {
         material.extend_from_slice(&index.to_le_bytes());
         material.extend_from_slice(&self.generation.to_le_bytes());
         SecretKey::from_seed(blake3::derive_key("commonstock simulate key", &material))
+    }
+
+    /// The chain so far.
+    pub fn builder(&self) -> &Builder {
+        &self.builder
+    }
+
+    /// The state after the last entry.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// The commune id.
+    pub fn id(&self) -> Hash {
+        self.commune
+    }
+
+    /// The current secret key of member `id`.
+    pub fn key(&self, id: &str) -> &SecretKey {
+        &self.keys[id]
+    }
+
+    /// The secret keys of the outside bondholders.
+    pub fn holder_keys(&self) -> impl Iterator<Item = &SecretKey> {
+        self.holders.iter().map(|h| &h.key)
+    }
+
+    /// The date of the last entry.
+    pub fn last_date(&self) -> Date {
+        self.state.as_of.expect("generated")
     }
 
     fn push(&mut self, doc: Document) {
@@ -135,7 +167,8 @@ impl Sim {
         self.builder.push(&doc);
     }
 
-    fn current(&self) -> Vec<String> {
+    /// Current member ids, in order.
+    pub fn current(&self) -> Vec<String> {
         self.state
             .members
             .iter()
@@ -144,9 +177,10 @@ impl Sim {
             .collect()
     }
 
-    /// A document signed by `parties` and, for a decision, by the first
-    /// members (in id order) needed to reach the threshold.
-    fn sign(
+    /// A document signed by `parties` and, for a decision (`bps`), by the
+    /// first current members (in id order, `exclude` left out) needed to
+    /// reach the threshold.
+    pub fn sign(
         &self,
         kind: Kind,
         date: Date,
@@ -175,7 +209,7 @@ impl Sim {
         doc
     }
 
-    fn thresholds(&self) -> commune::Thresholds {
+    pub fn thresholds(&self) -> commune::Thresholds {
         self.state
             .settings
             .as_ref()
@@ -184,7 +218,8 @@ impl Sim {
             .clone()
     }
 
-    fn treasurer(&self) -> &SecretKey {
+    /// The key of the first treasurer.
+    pub fn treasurer(&self) -> &SecretKey {
         let t = &self.state.settings.as_ref().expect("chartered").treasurers[0];
         &self.keys[t]
     }
@@ -789,9 +824,9 @@ pub const BYLAWS: &str = "Bylaws of the example venture commune.\n\n\
 3. Rent above what the bonds require is paid to all members equally.\n\
 4. Decisions are documents signed by enough members, as the charter sets.\n";
 
-/// Generates the chain for `p`.
-pub fn generate(p: &Params) -> Builder {
-    let mut sim = Sim {
+/// Generates the commune for `p`.
+pub fn generate(p: &Params) -> Commune {
+    let mut sim = Commune {
         p: p.clone(),
         rng: Rng(p.seed),
         builder: Builder::new(),
@@ -804,5 +839,5 @@ pub fn generate(p: &Params) -> Builder {
         generation: 0,
     };
     sim.run();
-    sim.builder
+    sim
 }
