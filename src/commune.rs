@@ -469,6 +469,44 @@ pub struct State {
     pub cash: i128,
     /// The date of the last document seen.
     pub as_of: Option<Date>,
+    /// Set by [`check_body`]: stop each kind's checks where the body's own
+    /// checks (steps 1 and 2) end.
+    schema_only: bool,
+}
+
+/// The marker [`State::schema_end`] returns in schema-only mode.
+const SCHEMA_END: &str = "\u{0}end of the body's own checks";
+
+/// Checks a document's body on its own: spec §10.1 steps 1 and 2 (the
+/// schema, and the keys it names), with no chain state. What `draft`
+/// checks before anyone signs.
+pub fn check_body(doc: &Document) -> Res<()> {
+    let mut st = State {
+        schema_only: true,
+        ..State::default()
+    };
+    st.settings = Some(Settings {
+        bonds_transferable: true,
+        bylaws: [0; 32],
+        reserve_bps: 0,
+        thresholds: Thresholds {
+            admission: 1,
+            amendment: 1,
+            asset: 1,
+            bond: 1,
+            close: 1,
+            expense: 1,
+            expulsion: 1,
+            key_recovery: 1,
+            rental: 1,
+        },
+        treasurers: Vec::new(),
+    });
+    match st.apply(doc) {
+        Err(f) if f.detail == SCHEMA_END => Ok(()),
+        Ok(()) => Ok(()),
+        Err(f) => Err(f),
+    }
 }
 
 /// `d` plus `n` whole months, same day (the day is at most 28 wherever this
@@ -573,6 +611,15 @@ impl State {
 
     // -- authority (spec §10.4)
 
+    /// Where every kind's own body checks end and its checks against the
+    /// state begin.
+    fn schema_end(&self) -> Res<()> {
+        if self.schema_only {
+            return Err(Finding::new(Rule::Com1, "", SCHEMA_END));
+        }
+        Ok(())
+    }
+
     /// Members counting towards a decision: current, signed with their
     /// current key, not `excluded`.
     fn counting(&self, doc: &Document, excluded: Option<&str>) -> i64 {
@@ -585,6 +632,7 @@ impl State {
 
     /// AUT-2.
     fn decision(&self, doc: &Document, bps: i64, excluded: Option<&str>) -> Res<()> {
+        self.schema_end()?;
         let n = self.current - usize::from(excluded.is_some_and(|e| self.is_current(e)));
         let need = required(n, bps);
         let have = self.counting(doc, excluded);
@@ -601,6 +649,7 @@ impl State {
 
     /// AUT-3.
     fn party(&self, doc: &Document, key: &[u8; 32], who: &str) -> Res<()> {
+        self.schema_end()?;
         if !doc.signed_by(key) {
             return Err(Finding::new(
                 Rule::Aut3,
@@ -613,6 +662,7 @@ impl State {
 
     /// AUT-3 for a member by their current key.
     fn member_party(&self, doc: &Document, id: &str) -> Res<()> {
+        self.schema_end()?;
         match self.members.get(id) {
             Some(m) => self.party(doc, &m.key, &format!("member {id}")),
             None => Err(Finding::new(
@@ -625,6 +675,7 @@ impl State {
 
     /// AUT-4.
     fn treasurer(&self, doc: &Document) -> Res<()> {
+        self.schema_end()?;
         let ok = self.settings().treasurers.iter().any(|t| {
             self.members
                 .get(t)
@@ -726,6 +777,7 @@ impl State {
         for (i, (_, key)) in founders.iter().enumerate() {
             check_key(key, &format!("body.founders[{i}].key"))?;
         }
+        self.schema_end()?;
         for (_, key) in &founders {
             if !doc.signed_by(key) {
                 return Err(Finding::new(
@@ -1150,6 +1202,7 @@ impl State {
     fn rental_end(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
         let id = b.id("agreement")?;
         let reason = b.choice("reason", &["default", "liquidation", "notice"])?;
+        self.schema_end()?;
         let renters = self.agreements.get(&id).map(|a| a.renters.clone());
         if reason == "notice" {
             for r in renters.iter().flatten() {
@@ -1638,6 +1691,25 @@ mod tests {
             [0, 0, 1_000]
         );
         assert_eq!(rows[2].due, Date::new(2026, 1, 1).unwrap());
+    }
+
+    #[test]
+    fn check_body_stops_before_the_state() {
+        let commune = crate::hash::Hash::ZERO;
+        let date = Date::new(2025, 3, 1).unwrap();
+        let mut body = Object::new();
+        body.insert("amount", Value::Int(5));
+        body.insert("id", Value::from("p1"));
+        body.insert("purpose", Value::from("income"));
+        let mut r = Object::new();
+        r.insert("source", Value::from("gift"));
+        body.insert("ref", Value::Object(r));
+        // unsigned, no chain: the body alone is fine
+        let doc = Document::new(commune, Kind::Payment, date, body.clone());
+        assert_eq!(check_body(&doc), Ok(()));
+        body.insert("amount", Value::Int(0));
+        let doc = Document::new(commune, Kind::Payment, date, body);
+        assert_eq!(check_body(&doc).unwrap_err().rule, Rule::Com3);
     }
 
     #[test]
