@@ -18,6 +18,7 @@
 //! | [`chain`] | 06 | entries, links, the genesis charter, the commune id |
 //! | [`checkpoint`] | 07 | checkpoints, cosignatures and fork proofs |
 //! | [`audit`] | 09 | the ordered checks and the verdict |
+//! | [`conformance`] | conformance.md | test vectors, their generator, the runner |
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
@@ -27,6 +28,7 @@ pub mod canonical;
 pub mod chain;
 pub mod checkpoint;
 pub mod commune;
+pub mod conformance;
 pub mod date;
 pub mod document;
 pub mod hash;

@@ -45,6 +45,21 @@ enum Command {
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
     },
+    /// Run an implementation through the conformance vectors (spec/conformance.md).
+    #[command(
+        after_help = "The adapter is run as `sh -c 'CMD \"$@\"' conformance [--checkpoint FILE]... CHAIN` and must print an audit report (schema commonstock-audit-v1).\n\nExit status: 0 every case passed, 1 some case failed, 2 usage or I/O error.\n\nExample:\n  commonstock conformance --impl 'target/debug/commonstock audit --json'"
+    )]
+    Conformance {
+        /// The adapter command (a shell command line; the case's arguments are appended).
+        #[arg(long = "impl", value_name = "CMD")]
+        adapter: String,
+        /// The test-vectors directory.
+        #[arg(long, value_name = "DIR", default_value = "test-vectors")]
+        vectors: PathBuf,
+        /// Print a canonical JSON report instead of one line per case.
+        #[arg(long)]
+        json: bool,
+    },
     /// Generate a secret key; print its public key.
     #[command(after_help = KEYGEN_HELP)]
     Keygen {
@@ -86,6 +101,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             println!("{}", b64::encode(&key.public_key()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Conformance {
+            adapter,
+            vectors,
+            json,
+        } => run_conformance(&adapter, &vectors, json),
         Command::Audit {
             chain,
             json,
@@ -145,6 +165,43 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 fn fetch(url: &str) -> Result<impl io::Read, String> {
     let response = ureq::get(url).call().map_err(|e| format!("{url}: {e}"))?;
     Ok(response.into_body().into_reader())
+}
+
+/// `commonstock conformance`: every case through the adapter, one line per
+/// case as it finishes (or one JSON report), then the summary.
+fn run_conformance(
+    adapter: &str,
+    vectors: &std::path::Path,
+    json: bool,
+) -> Result<ExitCode, String> {
+    use commonstock::conformance;
+    let report = conformance::run(adapter, vectors, |o| {
+        if !json {
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{}", o.line());
+            let _ = out.flush();
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    let mut out = io::stdout().lock();
+    let written = if json {
+        let mut bytes = canonical::encode(&report.to_value());
+        bytes.push(b'\n');
+        out.write_all(&bytes)
+    } else {
+        writeln!(
+            out,
+            "{} passed, {} failed",
+            report.passed(),
+            report.failed()
+        )
+    };
+    written.map_err(|e| e.to_string())?;
+    Ok(if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn write_summary(out: &mut impl Write, report: &audit::Report) -> io::Result<()> {

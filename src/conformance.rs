@@ -1,0 +1,3610 @@
+//! The conformance suite: test vectors every implementation of the protocol
+//! can run without reading this crate, their deterministic generator, and
+//! the runner that puts any implementation through them
+//! (spec/conformance.md, test-vectors/README.md).
+//!
+//! # What is in the suite
+//!
+//! - **Chain cases** (`test-vectors/chains/*.case`): one case per file, in
+//!   the manner of the age test kit (C2SP/CCTV). A short text header says
+//!   what a conforming auditor must conclude (`expect: valid|invalid`, the
+//!   first error's `rule` and `entry`, the rules the case `covers`,
+//!   `checkpoint:`s to audit against, `comment:`s), then one empty line,
+//!   then the chain file's exact bytes. The data is raw bytes, so a case can
+//!   hold a byte order mark, a CR, a missing final LF or invalid UTF-8.
+//!   Cases too large to commit (a 16 MiB line, 65,537 signatures) carry an
+//!   `expand:` header that says which bytes to repeat where; see
+//!   [`Expand`].
+//! - **Tables** (`test-vectors/tables/*.json`) for the layers below the
+//!   chain, where a whole chain would be a clumsy carrier: canonical JSON,
+//!   hashing, Ed25519 under the pinned rule set, the document envelope,
+//!   checkpoints and fork proofs. Every row names the rules it `covers`.
+//! - **The manifest** (`test-vectors/manifest.json`): every case and every
+//!   table row, with its layer and the rules it covers.
+//!
+//! # Coverage
+//!
+//! Every rule of [`Rule::ALL`] must have at least one *passing* item (a
+//! valid case, or an accepting table row, in which the rule is checked and
+//! holds) and one *failing* item (a case or row whose expected first error
+//! is that rule). `tests/conformance.rs` fails the build when a rule has
+//! neither; adding a rule to [`Rule::ALL`] therefore fails the build until
+//! the generator below gets cases for it.
+//!
+//! # Adding cases
+//!
+//! The generator ([`generate`]) is a small DSL over the library. A
+//! [`Fixture`] is a sound commune chain built from fixed seeds and fixed
+//! dates; a case starts from it and breaks one thing:
+//!
+//! ```ignore
+//! let f = Fixture::new();
+//! let mut lines = f.lines();
+//! edit_entry(&mut lines[4], |e| { e.insert("prev", Value::from(Hash::ZERO.to_b64())); });
+//! g.invalid(Rule::Chn3, "wrong_prev", Some(4), "entry 4's prev is not entry 3's hash", join(&lines));
+//! ```
+//!
+//! [`Gen::valid`] and [`Gen::invalid`] name the case after its rule
+//! (`CHN-3_wrong_prev`), and return it for optional
+//! [`Case::checkpoint`]/[`Case::comment`] calls. The expectation is stated by
+//! the case's author, never computed by the audit; the test suite then
+//! checks that the library agrees, which is what makes the suite a test of
+//! the library as well as of other implementations.
+//!
+//! Everything is deterministic: keys come from `SecretKey::from_seed`, dates
+//! are literals, Ed25519 signing is deterministic, objects are kept in
+//! canonical order and nothing iterates a hash map, so [`generate`] returns
+//! the same bytes on every run and every platform; the test suite compares
+//! them with the committed files.
+//!
+//! # The runner
+//!
+//! [`run`] puts an implementation through every chain case via the adapter
+//! contract of spec/conformance.md: for each case it writes the chain (and
+//! the checkpoints) to a fresh directory under the system temporary
+//! directory, runs `sh -c 'CMD "$@"' conformance [--checkpoint FILE]...
+//! CHAIN`, reads one audit report (spec 9.3, schema
+//! `commonstock-audit-v1`) from standard output, and compares the validity,
+//! the first finding's rule and its entry with the case's header. Exit
+//! status 0 or 1 is accepted; any other status, a report it cannot read, or
+//! no answer within [`TIMEOUT`] fails the case. The timeout is the only
+//! place a clock enters, and only for adapters that hang.
+
+use std::fmt::Write as _;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
+use curve25519_dalek::scalar::Scalar;
+use sha2::{Digest, Sha512};
+
+use crate::canonical::{self, Object, Value};
+use crate::chain::{self, Builder};
+use crate::checkpoint::{Checkpoint, ForkProof};
+use crate::date::Date;
+use crate::document::{Document, Kind, Signature};
+use crate::hash::{self, Hash};
+use crate::rule::Rule;
+use crate::sig::{self, SecretKey};
+use crate::{audit, b64};
+
+/// The version of the runner's `--json` report.
+pub const REPORT_SCHEMA: &str = "commonstock-conformance-v1";
+/// The version of `manifest.json`.
+pub const MANIFEST_SCHEMA: &str = "commonstock-conformance-manifest-v1";
+/// How long an adapter may take on one case.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------
+// Hex
+
+/// Lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Decodes hexadecimal (either case); `None` if malformed.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// The case model
+
+/// What an auditor must conclude about a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Valid,
+    /// The first finding: its rule id and entry (`None` for CHN-8 and
+    /// checkpoint findings).
+    Invalid {
+        rule: String,
+        entry: Option<u64>,
+    },
+}
+
+impl Expect {
+    fn describe(&self) -> String {
+        match self {
+            Expect::Valid => "valid".into(),
+            Expect::Invalid { rule, entry } => match entry {
+                Some(e) => format!("{rule} at entry {e}"),
+                None => format!("{rule} at entry none"),
+            },
+        }
+    }
+}
+
+/// A run of repeated bytes inserted into a case's data: the chain file is
+/// `data[..offset] ‖ unit × count ‖ data[offset..]`. Header line:
+/// `expand: <offset> <count> <unit as hex>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expand {
+    pub offset: usize,
+    pub count: usize,
+    pub unit: Vec<u8>,
+}
+
+/// One chain case: a header and the chain file's bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Case {
+    /// The file name without `.case`, e.g. `CHN-3_wrong_prev`.
+    pub name: String,
+    pub expect: Expect,
+    /// Rule ids the case exercises: for a valid case the rules it passes
+    /// meaningfully, for an invalid one the rule it breaks.
+    pub covers: Vec<String>,
+    /// Canonical checkpoint lines (no LF), audited in order.
+    pub checkpoints: Vec<Vec<u8>>,
+    pub expand: Option<Expand>,
+    pub comments: Vec<String>,
+    /// The chain file's bytes (before [`Expand`]).
+    pub data: Vec<u8>,
+}
+
+/// The layer a rule id belongs to, from its area.
+pub fn layer_of(rule: &str) -> &'static str {
+    match rule.split('-').next().unwrap_or("") {
+        "ENC" => "encoding",
+        "SIG" => "signatures",
+        "DOC" => "documents",
+        "CHN" => "chain",
+        "CKP" => "checkpoints",
+        "FRK" => "fork-proofs",
+        "LIM" => "limits",
+        _ => "commune",
+    }
+}
+
+impl Case {
+    /// The layer: that of the broken rule, `chain` for valid cases.
+    pub fn layer(&self) -> &'static str {
+        match &self.expect {
+            Expect::Valid => "chain",
+            Expect::Invalid { rule, .. } => layer_of(rule),
+        }
+    }
+
+    /// Adds a checkpoint to audit the chain against.
+    pub fn checkpoint(&mut self, cp: &Checkpoint) -> &mut Self {
+        self.checkpoints.push(canonical::encode(&cp.to_value()));
+        self
+    }
+
+    /// Adds a comment line.
+    pub fn comment(&mut self, c: &str) -> &mut Self {
+        self.comments.push(c.to_string());
+        self
+    }
+
+    /// Adds rule ids to `covers`.
+    pub fn also_covers(&mut self, rules: &[Rule]) -> &mut Self {
+        for r in rules {
+            let c = r.code().to_string();
+            if !self.covers.contains(&c) {
+                self.covers.push(c);
+            }
+        }
+        self
+    }
+
+    /// The chain file: the data with its [`Expand`] applied.
+    pub fn chain(&self) -> Vec<u8> {
+        match &self.expand {
+            None => self.data.clone(),
+            Some(x) => {
+                let mut out = Vec::with_capacity(self.data.len() + x.count * x.unit.len());
+                out.extend_from_slice(&self.data[..x.offset]);
+                for _ in 0..x.count {
+                    out.extend_from_slice(&x.unit);
+                }
+                out.extend_from_slice(&self.data[x.offset..]);
+                out
+            }
+        }
+    }
+
+    /// The case file's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut h = String::new();
+        match &self.expect {
+            Expect::Valid => h.push_str("expect: valid\n"),
+            Expect::Invalid { rule, entry } => {
+                h.push_str("expect: invalid\n");
+                let _ = writeln!(h, "rule: {rule}");
+                match entry {
+                    Some(e) => {
+                        let _ = writeln!(h, "entry: {e}");
+                    }
+                    None => h.push_str("entry: none\n"),
+                }
+            }
+        }
+        let _ = writeln!(h, "covers: {}", self.covers.join(" "));
+        for cp in &self.checkpoints {
+            let _ = writeln!(h, "checkpoint: {}", String::from_utf8_lossy(cp));
+        }
+        if let Some(x) = &self.expand {
+            let _ = writeln!(h, "expand: {} {} {}", x.offset, x.count, hex(&x.unit));
+        }
+        for c in &self.comments {
+            let _ = writeln!(h, "comment: {c}");
+        }
+        h.push('\n');
+        let mut out = h.into_bytes();
+        out.extend_from_slice(&self.data);
+        out
+    }
+
+    /// Reads a case file. Unknown header keys are ignored.
+    pub fn parse(name: &str, bytes: &[u8]) -> Result<Case, String> {
+        let end = bytes
+            .windows(2)
+            .position(|w| w == b"\n\n")
+            .ok_or("no empty line ends the header")?;
+        let header = std::str::from_utf8(&bytes[..end]).map_err(|_| "the header is not UTF-8")?;
+        let data = bytes[end + 2..].to_vec();
+        let (mut expect, mut rule, mut entry) = (None, None, None);
+        let mut case = Case {
+            name: name.to_string(),
+            expect: Expect::Valid,
+            covers: Vec::new(),
+            checkpoints: Vec::new(),
+            expand: None,
+            comments: Vec::new(),
+            data,
+        };
+        for line in header.split('\n') {
+            let (k, v) = line
+                .split_once(": ")
+                .or_else(|| line.strip_suffix(':').map(|k| (k, "")))
+                .ok_or_else(|| format!("header line {line:?} is not `key: value`"))?;
+            match k {
+                "expect" => expect = Some(v.to_string()),
+                "rule" => rule = Some(v.to_string()),
+                "entry" => entry = Some(v.to_string()),
+                "covers" => case.covers = v.split_whitespace().map(str::to_string).collect(),
+                "checkpoint" => case.checkpoints.push(v.as_bytes().to_vec()),
+                "comment" => case.comments.push(v.to_string()),
+                "expand" => {
+                    let p: Vec<&str> = v.split(' ').collect();
+                    let bad = || format!("bad expand header {v:?}");
+                    if p.len() != 3 {
+                        return Err(bad());
+                    }
+                    let x = Expand {
+                        offset: p[0].parse().map_err(|_| bad())?,
+                        count: p[1].parse().map_err(|_| bad())?,
+                        unit: unhex(p[2]).ok_or_else(bad)?,
+                    };
+                    if x.offset > case.data.len() {
+                        return Err(bad());
+                    }
+                    case.expand = Some(x);
+                }
+                _ => {} // unknown keys are ignored
+            }
+        }
+        case.expect = match expect.as_deref() {
+            Some("valid") => Expect::Valid,
+            Some("invalid") => {
+                let rule = rule.ok_or("an invalid case needs `rule:`")?;
+                let entry = match entry.as_deref() {
+                    Some("none") => None,
+                    Some(e) => Some(e.parse().map_err(|_| format!("bad entry {e:?}"))?),
+                    None => return Err("an invalid case needs `entry:`".into()),
+                };
+                Expect::Invalid { rule, entry }
+            }
+            other => return Err(format!("bad or missing expect: {other:?}")),
+        };
+        Ok(case)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The generator DSL
+
+/// Collects cases; names them after the rule they break.
+#[derive(Default)]
+pub struct Gen {
+    pub cases: Vec<Case>,
+}
+
+impl Gen {
+    /// A valid case named `valid_<short>` covering `covers`.
+    pub fn valid(
+        &mut self,
+        short: &str,
+        covers: &[Rule],
+        comment: &str,
+        data: Vec<u8>,
+    ) -> &mut Case {
+        self.push(Case {
+            name: format!("valid_{short}"),
+            expect: Expect::Valid,
+            covers: covers.iter().map(|r| r.code().to_string()).collect(),
+            checkpoints: Vec::new(),
+            expand: None,
+            comments: vec![comment.to_string()],
+            data,
+        })
+    }
+
+    /// An invalid case named `<RULE>_<short>` whose first error is `rule` at
+    /// `entry`.
+    pub fn invalid(
+        &mut self,
+        rule: Rule,
+        short: &str,
+        entry: Option<u64>,
+        comment: &str,
+        data: Vec<u8>,
+    ) -> &mut Case {
+        self.push(Case {
+            name: format!("{}_{short}", rule.code()),
+            expect: Expect::Invalid {
+                rule: rule.code().to_string(),
+                entry,
+            },
+            covers: vec![rule.code().to_string()],
+            checkpoints: Vec::new(),
+            expand: None,
+            comments: vec![comment.to_string()],
+            data,
+        })
+    }
+
+    /// An invalid case: the fixture with line `at` edited; the first error
+    /// is `rule` at entry `at`.
+    pub fn broken(
+        &mut self,
+        f: &Fixture,
+        rule: Rule,
+        short: &str,
+        at: usize,
+        comment: &str,
+        edit: &dyn Fn(&mut Vec<u8>),
+    ) -> &mut Case {
+        let mut lines = f.lines();
+        edit(&mut lines[at]);
+        self.invalid(rule, short, Some(at as u64), comment, join(&lines))
+    }
+
+    fn push(&mut self, c: Case) -> &mut Case {
+        assert!(
+            self.cases.iter().all(|x| x.name != c.name),
+            "two cases named {}",
+            c.name
+        );
+        self.cases.push(c);
+        self.cases.last_mut().expect("just pushed")
+    }
+}
+
+/// A key from a fixed seed: `SecretKey::from_seed([n; 32])`.
+pub fn key(n: u8) -> SecretKey {
+    SecretKey::from_seed([n; 32])
+}
+
+fn date(s: &str) -> Date {
+    Date::parse(s).expect("fixture dates are valid")
+}
+
+/// An object from members.
+pub fn obj(members: &[(&str, Value)]) -> Object {
+    let mut o = Object::new();
+    for (k, v) in members {
+        o.insert(*k, v.clone());
+    }
+    o
+}
+
+/// A document signed by `signers`.
+pub fn signed(
+    commune: Hash,
+    kind: Kind,
+    d: &str,
+    body: Object,
+    signers: &[&SecretKey],
+) -> Document {
+    let mut doc = Document::new(commune, kind, date(d), body);
+    for k in signers {
+        doc.sign(k).expect("distinct signers");
+    }
+    doc
+}
+
+/// A charter body naming `founders` (the integrity layers look at no more).
+pub fn charter_body(name: &str, founders: &[&SecretKey]) -> Object {
+    let list = founders
+        .iter()
+        .map(|k| Value::from(b64::encode(&k.public_key())))
+        .collect();
+    obj(&[
+        ("currency", Value::from("EUR")),
+        ("founders", Value::Array(list)),
+        ("name", Value::from(name)),
+    ])
+}
+
+/// The sound chain every case starts from: a commune founded by keys 1, 2
+/// and 3, five entries, several signers, non-ASCII text, equal dates.
+#[derive(Clone)]
+pub struct Fixture {
+    pub commune: Hash,
+    pub docs: Vec<Document>,
+    pub builder: Builder,
+}
+
+impl Fixture {
+    /// The commune "Fonderie Café ☕" and its first five entries.
+    pub fn new() -> Self {
+        Self::named("Fonderie Café ☕")
+    }
+
+    /// The same history for a commune of another name (another commune id).
+    pub fn named(name: &str) -> Self {
+        let (k1, k2, k3, k4) = (key(1), key(2), key(3), key(4));
+        let body = charter_body(name, &[&k1, &k2, &k3]);
+        let commune = chain::commune_id(&body);
+        let memo = |s: &str| ("memo", Value::from(s));
+        let docs = vec![
+            signed(commune, Kind::Charter, "2024-02-29", body, &[&k1, &k2, &k3]),
+            signed(
+                commune,
+                Kind::Admission,
+                "2024-03-01",
+                obj(&[
+                    ("key", Value::from(b64::encode(&k4.public_key()))),
+                    memo("Zoë joins"),
+                ]),
+                &[&k1, &k2],
+            ),
+            signed(
+                commune,
+                Kind::Payment,
+                "2024-03-01",
+                obj(&[("amount", Value::Int(-1250)), memo("rent, lathe")]),
+                &[&k4],
+            ),
+            signed(
+                commune,
+                Kind::Payment,
+                "2024-12-31",
+                obj(&[
+                    ("amount", Value::Int(9_007_199_254_740_991)),
+                    memo("largest integer"),
+                ]),
+                &[&k1],
+            ),
+            signed(
+                commune,
+                Kind::Payment,
+                "2025-01-01",
+                obj(&[
+                    ("amount", Value::Int(0)),
+                    memo("quote \" backslash \\ tab \t end"),
+                ]),
+                &[&k2, &k3],
+            ),
+        ];
+        let mut builder = Builder::new();
+        for d in &docs {
+            builder.push(d);
+        }
+        Fixture {
+            commune,
+            docs,
+            builder,
+        }
+    }
+
+    /// The entry lines, without LF.
+    pub fn lines(&self) -> Vec<Vec<u8>> {
+        self.builder.lines().to_vec()
+    }
+
+    /// The chain file.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.builder.to_bytes()
+    }
+
+    /// The chain with `doc` appended as entry 5.
+    pub fn with(&self, doc: &Document) -> Vec<u8> {
+        let mut b = self.builder.clone();
+        b.push(doc);
+        b.to_bytes()
+    }
+
+    /// A checkpoint of the first `size` entries signed by `signers`.
+    pub fn checkpoint(&self, size: usize, signers: &[&SecretKey]) -> Checkpoint {
+        let head = hash::entry(&self.builder.lines()[size - 1]);
+        let mut cp = Checkpoint::new(self.commune, size as u64, head);
+        for k in signers {
+            cp.sign(k).expect("distinct cosigners");
+        }
+        cp
+    }
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Lines joined, each followed by LF.
+pub fn join(lines: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Re-encodes a line after changing its entry object.
+pub fn edit_entry(line: &mut Vec<u8>, f: impl FnOnce(&mut Object)) {
+    let mut v = canonical::parse(line).expect("fixture lines parse");
+    let Value::Object(o) = &mut v else {
+        unreachable!("entries are objects")
+    };
+    f(o);
+    *line = canonical::encode(&v);
+}
+
+/// Re-encodes a line after changing its document object.
+pub fn edit_doc(line: &mut Vec<u8>, f: impl FnOnce(&mut Object)) {
+    edit_entry(line, |e| {
+        let Some(Value::Object(mut d)) = e.remove("doc") else {
+            unreachable!("entries hold a document")
+        };
+        f(&mut d);
+        e.insert("doc", Value::Object(d));
+    });
+}
+
+/// Replaces the first occurrence of `from` in a line's bytes.
+pub fn replace(line: &mut Vec<u8>, from: &[u8], to: &[u8]) {
+    let i = line
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| panic!("{:?} not in line", String::from_utf8_lossy(from)));
+    line.splice(i..i + from.len(), to.iter().copied());
+}
+
+/// A 32-byte string from hex (for the fixed encodings of spec chapter 4).
+fn h32(s: &str) -> [u8; 32] {
+    unhex(s)
+        .and_then(|v| v.try_into().ok())
+        .expect("32 bytes of hex")
+}
+
+/// y = p: not a canonical encoding (SIG-1).
+pub const Y_EQUALS_P: &str = "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f";
+/// y = p + 3 with the sign bit clear: decodes leniently to a point of large
+/// order, not canonical (SIG-1).
+pub const Y_P_PLUS_3: &str = "f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f";
+/// "x = −0", y = 1 (SIG-1).
+pub const X_NEG_ZERO: &str = "0100000000000000000000000000000000000000000000000000000000000080";
+/// The identity, order 1 (SIG-2/SIG-4).
+pub const IDENTITY: &str = "0100000000000000000000000000000000000000000000000000000000000000";
+/// A point of order 8 (SIG-2/SIG-4).
+pub const ORDER_8: &str = "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05";
+/// The group order L, little-endian.
+pub const GROUP_ORDER: &str = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";
+
+/// The smallest y (as a little-endian 32-byte string, sign bit clear) that
+/// is not on the curve: a canonical-range encoding that fails SIG-1.
+pub fn off_curve() -> [u8; 32] {
+    (2u8..=255)
+        .map(|y| {
+            let mut e = [0u8; 32];
+            e[0] = y;
+            e
+        })
+        .find(|e| sig::check_key(e) == Err(sig::Error::NonCanonicalKey))
+        .expect("half of all y are off the curve")
+}
+
+/// `sig` with S replaced by S + L: the classic malleated signature (SIG-5).
+pub fn add_l_to_s(s: &[u8; 64]) -> [u8; 64] {
+    let l = h32(GROUP_ORDER);
+    let mut out = *s;
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let t = u16::from(s[32 + i]) + u16::from(l[i]) + carry;
+        out[32 + i] = t as u8;
+        carry = t >> 8;
+    }
+    out
+}
+
+/// A signature by `key` on `msg` whose R has a component of order 8: valid
+/// under the cofactored equation of SIG-6, refused by the cofactorless one.
+/// R = [r]B + T8, k = SHA-512(R ‖ A ‖ M), S = r + k·a (mod L).
+pub fn torsioned_signature(key: &SecretKey, msg: &[u8]) -> [u8; 64] {
+    let expanded = Sha512::digest(key.seed());
+    let mut a_bytes = [0u8; 32];
+    a_bytes.copy_from_slice(&expanded[..32]);
+    a_bytes[0] &= 248;
+    a_bytes[31] &= 127;
+    a_bytes[31] |= 64;
+    let a = Scalar::from_bytes_mod_order(a_bytes);
+    let r = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(b"commonstock conformance nonce")
+            .chain_update(msg),
+    );
+    let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+    let k = Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r.as_bytes())
+            .chain_update(key.public_key())
+            .chain_update(msg),
+    );
+    let s = r + k * a;
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(big_r.as_bytes());
+    out[32..].copy_from_slice(s.as_bytes());
+    out
+}
+
+/// Every chain case of the suite.
+pub fn chain_cases() -> Vec<Case> {
+    let mut g = Gen::default();
+    let f = Fixture::new();
+    let (k1, k2, k3, k4) = (key(1), key(2), key(3), key(4));
+    let c = f.commune;
+    let all_integrity: Vec<Rule> = Rule::ALL
+        .iter()
+        .copied()
+        .filter(|r| {
+            !matches!(
+                r.code(),
+                "CHN-8" | "CKP-1" | "CKP-2" | "CKP-3" | "FRK-1" | "FRK-2"
+            )
+        })
+        .collect();
+
+    // --- valid chains
+    g.valid(
+        "small_commune",
+        &all_integrity,
+        "A charter signed by three founders, an admission signed by two, three payments (one \
+         signed by the new member, one by two founders). Non-ASCII and escaped characters, \
+         the largest integer, a negative one, 2024-02-29, two entries on one date.",
+        f.bytes(),
+    );
+    let one = {
+        let mut b = Builder::new();
+        b.push(&f.docs[0]);
+        b.to_bytes()
+    };
+    g.valid(
+        "charter_only",
+        &[Rule::Chn3, Rule::Chn4, Rule::Chn5, Rule::Chn8],
+        "The shortest valid chain: the charter alone.",
+        one,
+    );
+    g.valid(
+        "with_checkpoints",
+        &[Rule::Ckp1, Rule::Ckp2, Rule::Ckp3],
+        "The small commune audited against two checkpoints it agrees with: size 3 cosigned by \
+         keys 1 and 4, size 5 (the head) by key 2.",
+        f.bytes(),
+    )
+    .checkpoint(&f.checkpoint(3, &[&k1, &k4]))
+    .checkpoint(&f.checkpoint(5, &[&k2]));
+    {
+        let mut d = Document::new(
+            c,
+            Kind::Payment,
+            date("2025-01-01"),
+            obj(&[("amount", Value::Int(7)), ("memo", Value::from("torsion"))]),
+        );
+        let msg = d.signing_message();
+        d.add_signature(Signature {
+            key: k3.public_key(),
+            sig: torsioned_signature(&k3, &msg),
+        })
+        .expect("one signature");
+        g.valid(
+            "torsioned_r",
+            &[Rule::Sig3, Rule::Sig4, Rule::Sig5, Rule::Sig6],
+            "Entry 5's signature has an R with a small-order component (R = [r]B + T, T of order \
+             8). The cofactored equation of SIG-6 accepts it; a cofactorless verifier (RFC 8032's \
+             alternative, most libraries' default) wrongly rejects it.",
+            f.with(&d),
+        );
+    }
+    {
+        // depth: entry 1, doc 2, body 3, then 29 arrays: the innermost is 32
+        let mut v = Value::Array(Vec::new());
+        for _ in 0..28 {
+            v = Value::Array(vec![v]);
+        }
+        let d = signed(c, Kind::Payment, "2025-01-01", obj(&[("deep", v)]), &[&k1]);
+        g.valid(
+            "depth_32",
+            &[Rule::Lim2],
+            "Entry 5 nests 32 deep (entry, doc, body and 29 arrays): the deepest allowed.",
+            f.with(&d),
+        );
+    }
+    // --- LIM-1: a one-entry chain whose line is exactly 16 MiB with its LF
+    {
+        let pad = chain::MAX_LINE; // adjusted below
+        let (data, offset, n) = big_charter(pad);
+        let mut case = g
+            .valid(
+                "max_line",
+                &[Rule::Lim1],
+                "One entry whose line is exactly 16,777,216 bytes, LF included: the longest \
+                 allowed. The charter body's `pad` member is the expanded run.",
+                data,
+            )
+            .clone();
+        case.expand = Some(Expand {
+            offset,
+            count: n,
+            unit: b"a".to_vec(),
+        });
+        *g.cases.last_mut().expect("pushed") = case;
+        let (data, offset, n) = big_charter(pad + 1);
+        g.invalid(
+            Rule::Lim1,
+            "line_too_long",
+            Some(0),
+            "The same entry with one more byte of padding: 16,777,217 bytes with its LF. \
+             LIM-1 is reported before anything else about the line is looked at.",
+            data,
+        )
+        .expand = Some(Expand {
+            offset,
+            count: n,
+            unit: b"a".to_vec(),
+        });
+    }
+
+    // --- ENC: framing and the JSON profile
+    let good = f.bytes();
+    {
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(&good);
+        g.invalid(
+            Rule::Enc2,
+            "bom",
+            Some(0),
+            "The file starts with a UTF-8 byte order mark.",
+            bom,
+        );
+        let crlf = replace_first(&good, b"\n", b"\r\n");
+        g.invalid(Rule::Enc2, "crlf", Some(0), "Line 1 ends with CR LF.", crlf);
+        let mut lines = f.lines();
+        lines.insert(2, Vec::new());
+        g.invalid(
+            Rule::Enc2,
+            "empty_line",
+            Some(2),
+            "An empty line between entries 1 and 2.",
+            join(&lines),
+        );
+        g.invalid(
+            Rule::Enc2,
+            "no_final_lf",
+            Some(4),
+            "The last line does not end with LF.",
+            good[..good.len() - 1].to_vec(),
+        );
+    }
+    g.broken(
+        &f,
+        Rule::Enc1,
+        "invalid_byte",
+        2,
+        "A 0xFF byte inside a string of entry 2.",
+        &|l| replace(l, b"rent", b"r\xFFnt"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc1,
+        "encoded_surrogate",
+        3,
+        "UTF-8-encoded surrogate U+D800 (ED A0 80) in a string: not UTF-8.",
+        &|l| replace(l, b"largest", b"\xED\xA0\x80largest"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc1,
+        "overlong",
+        1,
+        "An overlong two-byte encoding of '/' (C0 AF). ENC-1 is checked over the whole line \
+         before parsing, so it wins over the grammar error earlier in the line.",
+        &|l| {
+            replace(l, b"{\"doc\"", b"{\"doc\"]");
+            replace(l, b"joins", b"joins\xC0\xAF");
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc3,
+        "trailing_data",
+        2,
+        "Entry 2 is followed by `x` on its line.",
+        &|l| l.push(b'x'),
+    );
+    g.broken(
+        &f,
+        Rule::Enc3,
+        "truncated",
+        3,
+        "Entry 3 is cut in the middle.",
+        &|l| l.truncate(l.len() / 2),
+    );
+    g.broken(
+        &f,
+        Rule::Enc3,
+        "leading_zero",
+        2,
+        "The integer `-01250`: a leading zero.",
+        &|l| replace(l, b"-1250", b"-01250"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc3,
+        "bad_escape",
+        4,
+        "The escape `\\x41` does not exist in JSON.",
+        &|l| replace(l, b"end", b"\\x41end"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc4,
+        "duplicate_member",
+        2,
+        "Entry 2's body has `amount` twice.",
+        &|l| {
+            replace(
+                l,
+                b"\"amount\":-1250,",
+                b"\"amount\":-1250,\"amount\":-1250,",
+            )
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc4,
+        "duplicate_escaped_name",
+        1,
+        "`memo` and `\\u006demo` are the same name after unescaping.",
+        &|l| replace(l, b"\"memo\":", b"\"\\u006demo\":\"x\",\"memo\":"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc5,
+        "fraction",
+        2,
+        "The amount `-1250.0` has a fraction.",
+        &|l| replace(l, b"-1250", b"-1250.0"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc5,
+        "exponent",
+        4,
+        "The amount `0e0` has an exponent.",
+        &|l| replace(l, b"\"amount\":0", b"\"amount\":0e0"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc6,
+        "too_large",
+        3,
+        "9007199254740992 = 2^53 is outside the profile.",
+        &|l| replace(l, b"9007199254740991", b"9007199254740992"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc7,
+        "lone_surrogate",
+        2,
+        "The escape `\\ud800` is a lone high surrogate.",
+        &|l| replace(l, b"rent", b"\\ud800rent"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc8,
+        "whitespace",
+        2,
+        "A space after the first colon.",
+        &|l| replace(l, b"\":", b"\": "),
+    );
+    g.broken(
+        &f,
+        Rule::Enc8,
+        "escaped_non_ascii",
+        1,
+        "`Zo\\u00eb` instead of `Zoë`: escaping non-ASCII is not canonical.",
+        &|l| replace(l, "Zoë".as_bytes(), b"Zo\\u00eb"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc8,
+        "member_order",
+        2,
+        "`seq` before `prev`.",
+        &|l| {
+            let s = String::from_utf8(l.clone()).expect("utf-8");
+            let i = s.find(",\"prev\":").expect("prev");
+            let j = s.find(",\"seq\":").expect("seq");
+            let (prev, seq) = (&s[i..j], &s[j..s.len() - 1]);
+            *l = format!("{}{seq}{prev}}}", &s[..i]).into_bytes();
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc8,
+        "minus_zero",
+        4,
+        "The integer `-0`: in the profile, not canonical.",
+        &|l| replace(l, b"\"amount\":0", b"\"amount\":-0"),
+    );
+    g.broken(
+        &f,
+        Rule::Enc9,
+        "padded_prev",
+        3,
+        "`prev` with `=` padding.",
+        &|l| {
+            edit_entry(l, |e| {
+                let p = e
+                    .get("prev")
+                    .and_then(Value::as_str)
+                    .expect("prev")
+                    .to_string();
+                e.insert("prev", Value::from(format!("{p}=")));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc9,
+        "key_nonzero_bits",
+        4,
+        "The last character of entry 4's first key has non-zero unused bits: the same bytes \
+         spelt a second way.",
+        &|l| {
+            edit_doc(l, |d| {
+                let Some(Value::Array(mut sigs)) = d.remove("sigs") else {
+                    unreachable!()
+                };
+                let Value::Object(s) = &mut sigs[0] else {
+                    unreachable!()
+                };
+                let k = s
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .expect("key")
+                    .to_string();
+                s.insert("key", Value::from(bump_last_b64(&k)));
+                d.insert("sigs", Value::Array(sigs));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc9,
+        "short_signature",
+        2,
+        "A signature of 85 characters (63 bytes and a bit).",
+        &|l| {
+            edit_doc(l, |d| {
+                let Some(Value::Array(mut sigs)) = d.remove("sigs") else {
+                    unreachable!()
+                };
+                let Value::Object(s) = &mut sigs[0] else {
+                    unreachable!()
+                };
+                let v = s
+                    .get("sig")
+                    .and_then(Value::as_str)
+                    .expect("sig")
+                    .to_string();
+                s.insert("sig", Value::from(&v[..85]));
+                d.insert("sigs", Value::Array(sigs));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc10,
+        "not_a_leap_year",
+        3,
+        "2023-02-29 does not exist.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("date", Value::from("2023-02-29"));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Enc10,
+        "time_of_day",
+        2,
+        "A date with a time: `2024-03-01T00:00`.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("date", Value::from("2024-03-01T00:00"));
+            })
+        },
+    );
+
+    // --- DOC: the envelope
+    g.broken(
+        &f,
+        Rule::Doc1,
+        "unknown_member",
+        2,
+        "The document has a `note` member.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("note", Value::from("x"));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc1,
+        "missing_sigs",
+        1,
+        "The document has no `sigs` member.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.remove("sigs");
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc1,
+        "body_not_object",
+        3,
+        "The body is an array.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("body", Value::Array(Vec::new()));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc1,
+        "signature_extra_member",
+        4,
+        "A signature object with a `by` member.",
+        &|l| {
+            edit_doc(l, |d| {
+                let Some(Value::Array(mut sigs)) = d.remove("sigs") else {
+                    unreachable!()
+                };
+                let Value::Object(s) = &mut sigs[1] else {
+                    unreachable!()
+                };
+                s.insert("by", Value::from("me"));
+                d.insert("sigs", Value::Array(sigs));
+            })
+        },
+    );
+    g.broken(&f, Rule::Doc2, "version_2", 2, "`v` is 2.", &|l| {
+        edit_doc(l, |d| {
+            d.insert("v", Value::Int(2));
+        })
+    });
+    g.broken(
+        &f,
+        Rule::Doc3,
+        "unknown_kind",
+        3,
+        "The kind `dividend` is not defined.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("kind", Value::from("dividend"));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc4,
+        "unsorted",
+        1,
+        "The two signatures of entry 1 in descending key order.",
+        &|l| {
+            edit_doc(l, |d| {
+                let Some(Value::Array(mut sigs)) = d.remove("sigs") else {
+                    unreachable!()
+                };
+                sigs.swap(0, 1);
+                d.insert("sigs", Value::Array(sigs));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc4,
+        "same_key_twice",
+        2,
+        "One signature, listed twice.",
+        &|l| {
+            edit_doc(l, |d| {
+                let Some(Value::Array(mut sigs)) = d.remove("sigs") else {
+                    unreachable!()
+                };
+                sigs.push(sigs[0].clone());
+                d.insert("sigs", Value::Array(sigs));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc4,
+        "no_signature",
+        3,
+        "`sigs` is empty.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("sigs", Value::Array(Vec::new()));
+            })
+        },
+    );
+
+    // --- CHN: entries and links
+    g.broken(
+        &f,
+        Rule::Chn1,
+        "extra_member",
+        2,
+        "The entry has a `time` member.",
+        &|l| {
+            edit_entry(l, |e| {
+                e.insert("time", Value::Int(0));
+            })
+        },
+    );
+    g.broken(&f, Rule::Chn1, "negative_seq", 1, "`seq` is −1.", &|l| {
+        edit_entry(l, |e| {
+            e.insert("seq", Value::Int(-1));
+        })
+    });
+    g.broken(
+        &f,
+        Rule::Chn1,
+        "not_an_object",
+        3,
+        "The line is an array.",
+        &|l| *l = b"[1,2,3]".to_vec(),
+    );
+    g.broken(
+        &f,
+        Rule::Chn2,
+        "wrong_seq",
+        3,
+        "Entry 3 says seq 4.",
+        &|l| {
+            edit_entry(l, |e| {
+                e.insert("seq", Value::Int(4));
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Chn3,
+        "wrong_prev",
+        4,
+        "Entry 4's prev is entry 2's hash.",
+        &|l| {
+            edit_entry(l, |e| {
+                e.insert(
+                    "prev",
+                    Value::from(hash::entry(&Fixture::new().lines()[2]).to_b64()),
+                );
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Chn3,
+        "genesis_prev",
+        0,
+        "The genesis entry's prev is not zero.",
+        &|l| {
+            edit_entry(l, |e| {
+                e.insert("prev", Value::from(hash::entry(b"").to_b64()));
+            })
+        },
+    );
+    {
+        let mut lines = f.lines();
+        lines.swap(2, 3);
+        g.invalid(
+            Rule::Chn2,
+            "reordered",
+            Some(2),
+            "Entries 2 and 3 swapped: the first entry out of place is at index 2.",
+            join(&lines),
+        );
+        let mut lines = f.lines();
+        lines.remove(3);
+        g.invalid(
+            Rule::Chn2,
+            "dropped",
+            Some(3),
+            "Entry 3 dropped.",
+            join(&lines),
+        );
+        let mut lines = f.lines();
+        lines.insert(3, lines[2].clone());
+        g.invalid(
+            Rule::Chn2,
+            "duplicated",
+            Some(3),
+            "Entry 2 appears twice.",
+            join(&lines),
+        );
+    }
+    {
+        let mut b = Builder::new();
+        b.push(&f.docs[1]);
+        b.push(&f.docs[2]);
+        g.invalid(
+            Rule::Chn4,
+            "genesis_not_charter",
+            Some(0),
+            "The chain starts with an admission.",
+            b.to_bytes(),
+        );
+        let d = signed(
+            c,
+            Kind::Charter,
+            "2025-01-01",
+            charter_body("Second", &[&k1]),
+            &[&k1],
+        );
+        g.invalid(
+            Rule::Chn4,
+            "second_charter",
+            Some(5),
+            "A charter after the genesis entry.",
+            f.with(&d),
+        );
+        let other = Fixture::named("Another commune");
+        let foreign = signed(
+            other.commune,
+            Kind::Payment,
+            "2025-01-01",
+            obj(&[("amount", Value::Int(5)), ("memo", Value::from("foreign"))]),
+            &[&k1],
+        );
+        g.invalid(
+            Rule::Chn5,
+            "foreign_document",
+            Some(5),
+            "A document of another commune (signed there by key 1, naming that commune) appended.",
+            f.with(&foreign),
+        );
+        let mut d = foreign.clone();
+        d.commune = c;
+        g.invalid(
+            Rule::Sig6,
+            "commune_rewritten",
+            Some(5),
+            "The same foreign document with its `commune` rewritten to this commune: its \
+             signatures no longer match.",
+            f.with(&d),
+        );
+        let body = charter_body("Fonderie Café ☕", &[&k1, &k2, &k3]);
+        let wrong = chain::commune_id(&charter_body("Fonderie", &[&k1]));
+        let mut b = Builder::new();
+        b.push(&signed(wrong, Kind::Charter, "2024-02-29", body, &[&k1]));
+        g.invalid(
+            Rule::Chn5,
+            "charter_wrong_id",
+            Some(0),
+            "The charter names a commune id that is not the hash of its body.",
+            b.to_bytes(),
+        );
+        let d = signed(
+            c,
+            Kind::Payment,
+            "2024-12-31",
+            obj(&[("memo", Value::from("late"))]),
+            &[&k1],
+        );
+        g.invalid(
+            Rule::Chn6,
+            "date_decreases",
+            Some(5),
+            "Entry 5 is dated before entry 4.",
+            f.with(&d),
+        );
+        g.invalid(
+            Rule::Chn7,
+            "replayed_document",
+            Some(5),
+            "Entry 4's document appended again at its right position (seq and prev correct).",
+            f.with(&f.docs[4]),
+        );
+        g.invalid(
+            Rule::Chn8,
+            "empty_file",
+            None,
+            "An empty file has no entry.",
+            Vec::new(),
+        );
+    }
+
+    // --- SIG: signatures on documents
+    let with_sig = |edit: &dyn Fn(&mut Signature)| {
+        let mut d = signed(
+            c,
+            Kind::Payment,
+            "2025-01-01",
+            obj(&[("memo", Value::from("tampered"))]),
+            &[&k4],
+        );
+        edit(&mut d.sigs[0]);
+        f.with(&d)
+    };
+    g.invalid(
+        Rule::Sig1,
+        "key_y_equals_p",
+        Some(5),
+        "The key encodes y = p (non-canonical).",
+        with_sig(&|s| s.key = h32(Y_EQUALS_P)),
+    );
+    g.invalid(
+        Rule::Sig1,
+        "key_y_p_plus_3",
+        Some(5),
+        "The key encodes y = p + 3: lenient decoders read a point of large order.",
+        with_sig(&|s| s.key = h32(Y_P_PLUS_3)),
+    );
+    g.invalid(
+        Rule::Sig1,
+        "key_x_minus_zero",
+        Some(5),
+        "The key is y = 1 with the sign bit set (\"x = −0\").",
+        with_sig(&|s| s.key = h32(X_NEG_ZERO)),
+    );
+    g.invalid(
+        Rule::Sig1,
+        "key_off_curve",
+        Some(5),
+        "The key's y gives no x on the curve.",
+        with_sig(&|s| s.key = off_curve()),
+    );
+    g.invalid(
+        Rule::Sig2,
+        "key_identity",
+        Some(5),
+        "The key is the identity point (order 1).",
+        with_sig(&|s| s.key = h32(IDENTITY)),
+    );
+    g.invalid(
+        Rule::Sig2,
+        "key_order_8",
+        Some(5),
+        "The key is a point of order 8.",
+        with_sig(&|s| s.key = h32(ORDER_8)),
+    );
+    g.invalid(
+        Rule::Sig3,
+        "r_y_equals_p",
+        Some(5),
+        "The signature's R encodes y = p.",
+        with_sig(&|s| s.sig[..32].copy_from_slice(&h32(Y_EQUALS_P))),
+    );
+    g.invalid(
+        Rule::Sig3,
+        "r_x_minus_zero",
+        Some(5),
+        "R is \"x = −0\" (Wycheproof tc 151's case).",
+        with_sig(&|s| s.sig[..32].copy_from_slice(&h32(X_NEG_ZERO))),
+    );
+    g.invalid(
+        Rule::Sig4,
+        "r_order_8",
+        Some(5),
+        "R is a point of order 8.",
+        with_sig(&|s| s.sig[..32].copy_from_slice(&h32(ORDER_8))),
+    );
+    g.invalid(
+        Rule::Sig5,
+        "s_plus_l",
+        Some(5),
+        "S + L: the same signature malleated; S is not reduced.",
+        with_sig(&|s| s.sig = add_l_to_s(&s.sig)),
+    );
+    g.invalid(
+        Rule::Sig6,
+        "flipped_bit",
+        Some(5),
+        "One bit of S flipped (S stays below L).",
+        with_sig(&|s| s.sig[40] ^= 1),
+    );
+    g.invalid(
+        Rule::Sig6,
+        "other_signer",
+        Some(5),
+        "Signed by key 9, claimed for key 4.",
+        with_sig(&|s| {
+            let mut d = signed(
+                c,
+                Kind::Payment,
+                "2025-01-01",
+                obj(&[("memo", Value::from("tampered"))]),
+                &[&key(9)],
+            );
+            d.sigs[0].key = s.key;
+            *s = d.sigs[0];
+        }),
+    );
+    {
+        let mut lines = f.lines();
+        replace(&mut lines[2], b"-1250", b"-1251");
+        g.invalid(
+            Rule::Sig6,
+            "changed_body",
+            Some(2),
+            "Entry 2's amount changed after signing. Entry 3's prev still names the original \
+             line, but the signature failure at entry 2 comes first.",
+            join(&lines),
+        );
+    }
+    {
+        let mut lines = f.lines();
+        edit_doc(&mut lines[3], |d| {
+            let Some(Value::Array(mut sigs)) = d.remove("sigs") else {
+                unreachable!()
+            };
+            let Value::Object(s) = &mut sigs[0] else {
+                unreachable!()
+            };
+            let mut raw =
+                b64::decode::<64>(s.get("sig").and_then(Value::as_str).expect("sig")).expect("sig");
+            raw[33] ^= 1;
+            s.insert("sig", Value::from(b64::encode(&raw)));
+            d.insert("sigs", Value::Array(sigs));
+        });
+        edit_entry(&mut lines[4], |e| {
+            e.insert("seq", Value::Int(9));
+        });
+        g.invalid(
+            Rule::Sig6,
+            "before_later_error",
+            Some(3),
+            "Entry 3's signature is forged and entry 4's seq is wrong: the earlier entry's error \
+             is the one reported, even though signatures are checked after links within an \
+             entry and a batch verifier may see entry 4 first.",
+            join(&lines),
+        );
+    }
+    {
+        let mut d = signed(
+            c,
+            Kind::Payment,
+            "2025-01-01",
+            obj(&[("memo", Value::from("order"))]),
+            &[&k1, &k2],
+        );
+        d.sigs[0].sig[40] ^= 1;
+        d.sigs[1].key = h32(IDENTITY);
+        d.sigs.swap(0, 1); // the identity key sorts first
+        g.invalid(
+            Rule::Sig2,
+            "first_in_sigs_order",
+            Some(5),
+            "Two bad signatures: the first in `sigs` order (a small-order key) is reported, not \
+             the forged one after it.",
+            f.with(&d),
+        );
+    }
+    {
+        let mut d = signed(
+            c,
+            Kind::Payment,
+            "2025-01-01",
+            obj(&[("memo", Value::from("order"))]),
+            &[&k1],
+        );
+        d.sigs[0].sig = add_l_to_s(&d.sigs[0].sig);
+        d.sigs[0].sig[..32].copy_from_slice(&h32(ORDER_8));
+        g.invalid(
+            Rule::Sig4,
+            "before_s",
+            Some(5),
+            "R is small-order and S is not reduced: SIG-4 is checked before SIG-5.",
+            f.with(&d),
+        );
+    }
+    {
+        // a checkpoint signature reused as a document signature
+        let d0 = signed(
+            c,
+            Kind::Payment,
+            "2025-01-01",
+            obj(&[("memo", Value::from("cross"))]),
+            &[&k1],
+        );
+        let cp = f.checkpoint(5, &[&k1]);
+        let mut d = d0.clone();
+        d.sigs[0].sig = cp.sigs[0].sig;
+        g.invalid(
+            Rule::Sig6,
+            "checkpoint_signature_as_document",
+            Some(5),
+            "The document carries key 1's cosignature of a checkpoint: the two signing messages \
+             differ by their tags.",
+            f.with(&d),
+        );
+    }
+    // ordering across layers within one entry
+    g.broken(
+        &f,
+        Rule::Chn1,
+        "before_document",
+        2,
+        "The entry has an unknown member and its document an unknown kind: the entry's members \
+         are checked before the document.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("kind", Value::from("gift"));
+            });
+            edit_entry(l, |e| {
+                e.insert("zzz", Value::Null);
+            })
+        },
+    );
+    g.broken(
+        &f,
+        Rule::Doc3,
+        "before_link",
+        4,
+        "Unknown kind and wrong prev: the envelope is checked before the links.",
+        &|l| {
+            edit_doc(l, |d| {
+                d.insert("kind", Value::from("gift"));
+            });
+            edit_entry(l, |e| {
+                e.insert("prev", Value::from(Hash::ZERO.to_b64()));
+            })
+        },
+    );
+    {
+        let mut d = signed(
+            c,
+            Kind::Payment,
+            "2024-01-01",
+            obj(&[("memo", Value::from("x"))]),
+            &[&k1],
+        );
+        d.sigs[0].sig[40] ^= 1;
+        g.invalid(
+            Rule::Chn6,
+            "before_signature",
+            Some(5),
+            "A date in the past and a forged signature: links are checked before signatures.",
+            f.with(&d),
+        );
+    }
+
+    // --- CKP-3 and signatures of checkpoints
+    let cp_case =
+        |g: &mut Gen, rule: Rule, short: &str, comment: &str, cp: &Checkpoint, data: Vec<u8>| {
+            g.invalid(rule, short, None, comment, data).checkpoint(cp);
+        };
+    {
+        let short_chain = {
+            let mut b = Builder::new();
+            for l in &f.docs[..4] {
+                b.push(l);
+            }
+            b.to_bytes()
+        };
+        cp_case(
+            &mut g,
+            Rule::Ckp3,
+            "withheld_entries",
+            "The checkpoint says 5 entries; the chain shown has 4.",
+            &f.checkpoint(5, &[&k1, &k2]),
+            short_chain,
+        );
+        let mut forked = Checkpoint::new(c, 3, hash::entry(b"another entry 2"));
+        forked.sign(&k2).expect("sign");
+        cp_case(
+            &mut g,
+            Rule::Ckp3,
+            "fork",
+            "The checkpoint's head at size 3 is not the hash of entry 2: another chain.",
+            &forked,
+            f.bytes(),
+        );
+        let other = Fixture::named("Another commune");
+        cp_case(
+            &mut g,
+            Rule::Ckp3,
+            "other_commune",
+            "A checkpoint of another commune.",
+            &other.checkpoint(2, &[&k1]),
+            f.bytes(),
+        );
+        let mut bad = f.checkpoint(5, &[&k1]);
+        bad.sigs[0].sig[40] ^= 1;
+        cp_case(
+            &mut g,
+            Rule::Sig6,
+            "checkpoint_cosignature",
+            "A checkpoint that agrees with the chain but whose cosignature is forged.",
+            &bad,
+            f.bytes(),
+        );
+        let mut two = g
+            .invalid(
+                Rule::Ckp3,
+                "second_checkpoint",
+                None,
+                "Two checkpoints: the first agrees, the second (size 6) does not; the finding is \
+                 the second's.",
+                f.bytes(),
+            )
+            .clone();
+        two.checkpoint(&f.checkpoint(5, &[&k3]));
+        let mut longer = Checkpoint::new(c, 6, hash::entry(b"entry 5"));
+        longer.sign(&k3).expect("sign");
+        two.checkpoint(&longer);
+        *g.cases.last_mut().expect("pushed") = two;
+    }
+
+    // --- LIM-2, LIM-3
+    {
+        let mut v = Value::Array(Vec::new());
+        for _ in 0..29 {
+            v = Value::Array(vec![v]);
+        }
+        let d = signed(c, Kind::Payment, "2025-01-01", obj(&[("deep", v)]), &[&k1]);
+        g.invalid(
+            Rule::Lim2,
+            "depth_33",
+            Some(5),
+            "Entry 5 nests 33 deep: one level more than valid_depth_32.",
+            f.with(&d),
+        );
+        let mut l = b"{\"doc\":".to_vec();
+        l.extend(std::iter::repeat_n(b'[', 100_000));
+        l.push(b'\n');
+        let mut data = join(&f.lines()[..1]);
+        data.extend_from_slice(&l);
+        g.invalid(
+            Rule::Lim2,
+            "deep_unclosed",
+            Some(1),
+            "100,000 opening brackets: LIM-2 at the 33rd level (the 32nd `[`), before the \
+             missing rest of the text is noticed.",
+            data,
+        );
+    }
+    for (count, rule, short, comment) in [
+        (
+            65_537usize,
+            Rule::Lim3,
+            "too_many_signatures",
+            "Entry 1's document carries 65,537 signature objects (all alike): LIM-3 is reported \
+             before any element is read.",
+        ),
+        (
+            65_536,
+            Rule::Doc4,
+            "65536_signatures_same_key",
+            "Entry 1's document carries 65,536 signature objects, all alike: LIM-3 holds at its \
+             limit, and the second element breaks DOC-4 (a key twice).",
+        ),
+    ] {
+        let mut lines = f.lines();
+        lines.truncate(2);
+        let line = String::from_utf8(lines[1].clone()).expect("utf-8");
+        let start = line.find("\"sigs\":[").expect("sigs") + "\"sigs\":[".len();
+        let end = start + line[start..].find("}]").expect("end of sigs") + 1;
+        // entry 1 has two signatures; keep the first only, as the repeated unit
+        let first = &line[start..start + line[start..].find('}').expect("}") + 1];
+        let rebuilt = format!("{}{first}{}", &line[..start], &line[end..]);
+        let mut data = join(&lines[..1]);
+        let offset = data.len() + start;
+        data.extend_from_slice(rebuilt.as_bytes());
+        data.push(b'\n');
+        g.invalid(rule, short, Some(1), comment, data).expand = Some(Expand {
+            offset,
+            count: count - 1,
+            unit: format!("{first},").into_bytes(),
+        });
+    }
+    let mut cases = g.cases;
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
+
+/// `s` with its last base64url character moved up by one (same decoded
+/// bytes when the unused bits were zero: a second spelling).
+fn bump_last_b64(s: &str) -> String {
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let last = s.chars().last().expect("non-empty");
+    let i = ALPHABET.find(last).expect("base64url");
+    let mut out = s[..s.len() - 1].to_string();
+    out.push(ALPHABET.as_bytes()[(i + 1) % 64] as char);
+    out
+}
+
+fn replace_first(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut v = bytes.to_vec();
+    replace(&mut v, from, to);
+    v
+}
+
+/// A one-entry chain whose charter body has a `pad` string; returns the
+/// data without the pad's characters, the offset where they go and their
+/// count, so that the line with its LF is `line_len` bytes long.
+fn big_charter(line_len: usize) -> (Vec<u8>, usize, usize) {
+    let k1 = key(1);
+    let build = |n: usize| {
+        let mut body = charter_body("Long", &[&k1]);
+        body.insert("pad", Value::from("a".repeat(n)));
+        let commune = chain::commune_id(&body);
+        let mut b = Builder::new();
+        b.push(&signed(commune, Kind::Charter, "2024-01-01", body, &[&k1]));
+        b.to_bytes()
+    };
+    // the line's length without padding; the signature's length is fixed
+    let base = build(0).len();
+    let n = line_len - base;
+    let full = build(n);
+    assert_eq!(full.len(), line_len);
+    let marker = b"\"pad\":\"";
+    let offset = full
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .expect("pad")
+        + marker.len();
+    let mut data = full[..offset].to_vec();
+    data.extend_from_slice(&full[offset + n..]);
+    (data, offset, n)
+}
+
+// ---------------------------------------------------------------------------
+// Tables
+
+fn s(v: &str) -> Value {
+    Value::from(v)
+}
+
+fn covers(rules: &[&str]) -> Value {
+    Value::Array(rules.iter().map(|r| s(r)).collect())
+}
+
+fn row(members: Vec<(&str, Value)>) -> Value {
+    let mut o = Object::new();
+    for (k, v) in members {
+        o.insert(k, v);
+    }
+    Value::Object(o)
+}
+
+/// A table file: `{"description", "rows", "table"}`.
+fn table(name: &str, description: &str, rows: Vec<Value>) -> Value {
+    row(vec![
+        ("description", s(description)),
+        ("rows", Value::Array(rows)),
+        ("table", s(name)),
+    ])
+}
+
+/// The verdict of the strict line check (parse, then canonical form).
+fn canonical_verdict(input: &[u8]) -> String {
+    match canonical::parse_canonical(input) {
+        Ok(_) => "accept".into(),
+        Err(e) => e.rule.code().into(),
+    }
+}
+
+/// canonical.json: the JSON profile and its canonical form.
+fn canonical_table() -> Value {
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes();
+    // (name, input, expected verdict of the strict check, covers)
+    let mut inputs: Vec<(&str, Vec<u8>, &str, Vec<&str>)> = vec![
+        (
+            "worked_example",
+            "{\"amount\":-1250,\"memo\":\"Café ☕\",\"ok\":true}".into(),
+            "accept",
+            vec![
+                "ENC-1", "ENC-3", "ENC-4", "ENC-5", "ENC-6", "ENC-7", "ENC-8",
+            ],
+        ),
+        (
+            "utf16_member_order",
+            "{\"\u{1F600}\":1,\"\u{E000}\":2}".into(),
+            "accept",
+            vec!["ENC-8"],
+        ),
+        (
+            "escapes_canonical",
+            b"\"\\\"\\\\\\b\\f\\n\\r\\t\\u001f\x7f/\"".to_vec(),
+            "accept",
+            vec!["ENC-3", "ENC-8"],
+        ),
+        (
+            "surrogate_pair_as_utf8",
+            "\"\u{1F600}\"".into(),
+            "accept",
+            vec!["ENC-7", "ENC-8"],
+        ),
+        (
+            "max_int",
+            b"[9007199254740991,-9007199254740991]".to_vec(),
+            "accept",
+            vec!["ENC-6"],
+        ),
+        ("depth_32", deep(32), "accept", vec!["LIM-2"]),
+        (
+            "scalars",
+            b"[null,true,false,0,\"\",[],{}]".to_vec(),
+            "accept",
+            vec!["ENC-3", "ENC-8"],
+        ),
+        ("invalid_utf8", b"\"\xff\"".to_vec(), "ENC-1", vec!["ENC-1"]),
+        (
+            "overlong_utf8",
+            b"\"\xc0\xaf\"".to_vec(),
+            "ENC-1",
+            vec!["ENC-1"],
+        ),
+        (
+            "encoded_surrogate",
+            b"\"\xed\xa0\x80\"".to_vec(),
+            "ENC-1",
+            vec!["ENC-1"],
+        ),
+        (
+            "above_10ffff",
+            b"\"\xf4\x90\x80\x80\"".to_vec(),
+            "ENC-1",
+            vec!["ENC-1"],
+        ),
+        (
+            "utf8_before_grammar",
+            b"[,\"\xff\"]".to_vec(),
+            "ENC-1",
+            vec!["ENC-1"],
+        ),
+        ("empty", Vec::new(), "ENC-3", vec!["ENC-3"]),
+        ("trailing_comma", b"[1,]".to_vec(), "ENC-3", vec!["ENC-3"]),
+        ("leading_zero", b"01".to_vec(), "ENC-3", vec!["ENC-3"]),
+        ("plus_sign", b"+1".to_vec(), "ENC-3", vec!["ENC-3"]),
+        ("single_quotes", b"'a'".to_vec(), "ENC-3", vec!["ENC-3"]),
+        ("nan", b"NaN".to_vec(), "ENC-3", vec!["ENC-3"]),
+        (
+            "control_char",
+            b"\"a\x01\"".to_vec(),
+            "ENC-3",
+            vec!["ENC-3"],
+        ),
+        ("two_values", b"1 2".to_vec(), "ENC-3", vec!["ENC-3"]),
+        (
+            "duplicate_name",
+            b"{\"a\":1,\"a\":2}".to_vec(),
+            "ENC-4",
+            vec!["ENC-4"],
+        ),
+        (
+            "duplicate_after_unescape",
+            b"{\"a\":1,\"\\u0061\":2}".to_vec(),
+            "ENC-4",
+            vec!["ENC-4"],
+        ),
+        (
+            "duplicate_before_bad_value",
+            b"{\"a\":1,\"a\":1.5}".to_vec(),
+            "ENC-4",
+            vec!["ENC-4"],
+        ),
+        ("fraction", b"1.0".to_vec(), "ENC-5", vec!["ENC-5"]),
+        (
+            "minus_zero_fraction",
+            b"-0.0".to_vec(),
+            "ENC-5",
+            vec!["ENC-5"],
+        ),
+        ("exponent", b"1E2".to_vec(), "ENC-5", vec!["ENC-5"]),
+        (
+            "fraction_out_of_range",
+            b"9007199254740992.5".to_vec(),
+            "ENC-5",
+            vec!["ENC-5"],
+        ),
+        (
+            "too_large",
+            b"9007199254740992".to_vec(),
+            "ENC-6",
+            vec!["ENC-6"],
+        ),
+        (
+            "too_small",
+            b"-9007199254740992".to_vec(),
+            "ENC-6",
+            vec!["ENC-6"],
+        ),
+        (
+            "many_digits",
+            format!("1{}", "0".repeat(400)).into_bytes(),
+            "ENC-6",
+            vec!["ENC-6"],
+        ),
+        (
+            "lone_high_surrogate",
+            b"\"\\ud800\"".to_vec(),
+            "ENC-7",
+            vec!["ENC-7"],
+        ),
+        (
+            "lone_low_surrogate",
+            b"\"\\udc00\"".to_vec(),
+            "ENC-7",
+            vec!["ENC-7"],
+        ),
+        (
+            "high_then_high",
+            b"\"\\ud800\\ud800\"".to_vec(),
+            "ENC-7",
+            vec!["ENC-7"],
+        ),
+        ("whitespace", b"[1, 2]".to_vec(), "ENC-8", vec!["ENC-8"]),
+        (
+            "member_order",
+            b"{\"b\":1,\"a\":2}".to_vec(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        (
+            "utf8_member_order",
+            "{\"\u{E000}\":2,\"\u{1F600}\":1}".into(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        ("minus_zero", b"-0".to_vec(), "ENC-8", vec!["ENC-8"]),
+        (
+            "escaped_solidus",
+            b"\"\\/\"".to_vec(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        (
+            "escaped_non_ascii",
+            b"\"\\u00e9\"".to_vec(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        (
+            "upper_hex_escape",
+            b"\"\\u001F\"".to_vec(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        (
+            "escaped_surrogate_pair",
+            b"\"\\ud83d\\ude00\"".to_vec(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        ("depth_33", deep(33), "LIM-2", vec!["LIM-2"]),
+        (
+            "depth_33_objects",
+            b"{\"a\":"
+                .repeat(33)
+                .into_iter()
+                .chain(b"1".iter().copied())
+                .chain(std::iter::repeat_n(b'}', 33))
+                .collect(),
+            "LIM-2",
+            vec!["LIM-2"],
+        ),
+    ];
+    inputs.push(("deep_unclosed", b"[".repeat(10_000), "LIM-2", vec!["LIM-2"]));
+    let rows = inputs
+        .into_iter()
+        .map(|(name, input, expect, cov)| {
+            let mut m = vec![
+                ("covers", covers(&cov)),
+                ("expect", s(expect)),
+                ("input_hex", s(&hex(&input))),
+                ("name", s(name)),
+            ];
+            if let Ok(t) = std::str::from_utf8(&input) {
+                m.push(("input_text", s(t)));
+            }
+            if let Ok(v) = canonical::parse(&input) {
+                let out = canonical::encode(&v);
+                m.push(("canonical_hex", s(&hex(&out))));
+                m.push((
+                    "canonical_text",
+                    s(std::str::from_utf8(&out).expect("canonical is UTF-8")),
+                ));
+            }
+            row(m)
+        })
+        .collect();
+    table(
+        "canonical",
+        "The JSON profile and canonical form (spec chapter 2). `input_hex` is the input's exact \
+         bytes (`input_text` the same when they are UTF-8). `expect` is `accept` when the input \
+         is a canonical JSON text, else the first rule it breaks (ENC-1, then one parse reporting \
+         ENC-3..ENC-7 and LIM-2 in input order, then ENC-8). When the input parses (expect is \
+         `accept` or `ENC-8`), `canonical_hex`/`canonical_text` give the canonical form of its \
+         value.",
+        rows,
+    )
+}
+
+type HashFn = fn(&[u8]) -> Hash;
+
+/// hashing.json: the four contexts, the commune id and document hashes.
+fn hashing_table(f: &Fixture) -> Value {
+    let mut rows = Vec::new();
+    let contexts: [(&str, HashFn); 4] = [
+        (hash::COMMUNE_CONTEXT, hash::commune_id),
+        (hash::DOCUMENT_CONTEXT, hash::document),
+        (hash::ENTRY_CONTEXT, hash::entry),
+        (hash::TEXT_CONTEXT, hash::text),
+    ];
+    let inputs: [(&str, &[u8]); 3] = [
+        ("empty", b""),
+        ("braces", b"{}"),
+        ("text", "Café ☕\n".as_bytes()),
+    ];
+    for (ctx, hf) in contexts {
+        for (label, input) in inputs {
+            rows.push(row(vec![
+                ("context", s(ctx)),
+                ("covers", covers(&[])),
+                ("hash_hex", s(&hex(&hf(input).0))),
+                ("input_hex", s(&hex(input))),
+                (
+                    "name",
+                    s(&format!(
+                        "{} / {label}",
+                        ctx.trim_start_matches("commonstock v1 ")
+                    )),
+                ),
+            ]));
+        }
+    }
+    let body = f.docs[0].body.clone();
+    let body_bytes = canonical::encode(&Value::Object(body));
+    rows.push(row(vec![
+        ("context", s(hash::COMMUNE_CONTEXT)),
+        ("covers", covers(&[])),
+        ("hash_b64", s(&hash::commune_id(&body_bytes).to_b64())),
+        ("hash_hex", s(&hex(&hash::commune_id(&body_bytes).0))),
+        ("input_hex", s(&hex(&body_bytes))),
+        (
+            "input_text",
+            s(std::str::from_utf8(&body_bytes).expect("utf-8")),
+        ),
+        ("name", s("commune id of valid_small_commune")),
+    ]));
+    for (i, d) in f.docs.iter().enumerate() {
+        let b = canonical::encode(&d.unsigned_value());
+        rows.push(row(vec![
+            ("context", s(hash::DOCUMENT_CONTEXT)),
+            ("covers", covers(&[])),
+            ("hash_b64", s(&d.hash().to_b64())),
+            ("hash_hex", s(&hex(&d.hash().0))),
+            ("input_hex", s(&hex(&b))),
+            ("input_text", s(std::str::from_utf8(&b).expect("utf-8"))),
+            (
+                "name",
+                s(&format!("document hash of valid_small_commune entry {i}")),
+            ),
+        ]));
+    }
+    for (i, l) in f.lines().iter().enumerate() {
+        rows.push(row(vec![
+            ("context", s(hash::ENTRY_CONTEXT)),
+            ("covers", covers(&[])),
+            ("hash_b64", s(&hash::entry(l).to_b64())),
+            ("hash_hex", s(&hex(&hash::entry(l).0))),
+            ("input_hex", s(&hex(l))),
+            (
+                "name",
+                s(&format!("entry hash of valid_small_commune entry {i}")),
+            ),
+        ]));
+    }
+    table(
+        "hashing",
+        "BLAKE3 derive_key(context, input) (spec chapter 3). Each row: the context string, the \
+         input bytes in hex (and as text where given), the 32-byte hash in hex (and base64url \
+         where given). Includes the commune id, the document hashes and the entry hashes of \
+         chains/valid_small_commune.case.",
+        rows,
+    )
+}
+
+fn sig_row(
+    name: &str,
+    key: &[u8; 32],
+    msg: &[u8],
+    sig: &[u8; 64],
+    expect: &str,
+    cov: &[&str],
+    comment: &str,
+) -> Value {
+    row(vec![
+        ("comment", s(comment)),
+        ("covers", covers(cov)),
+        ("expect", s(expect)),
+        ("key_hex", s(&hex(key))),
+        ("msg_hex", s(&hex(msg))),
+        ("name", s(name)),
+        ("sig_hex", s(&hex(sig))),
+    ])
+}
+
+fn sig_verdict(key: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> String {
+    match sig::verify(key, msg, sig) {
+        Ok(()) => "accept".into(),
+        Err(e) => e.rule().code().into(),
+    }
+}
+
+/// signatures.json: Ed25519 under the pinned rule set.
+fn signatures_table(f: &Fixture) -> Value {
+    let (k1, k4) = (key(1), key(4));
+    let doc = &f.docs[2];
+    let dmsg = doc.signing_message();
+    let dsig = doc.sigs[0].sig;
+    let pk = k4.public_key();
+    let cp = f.checkpoint(5, &[&k1]);
+    let cmsg = cp.signing_message();
+    let csig = cp.sigs[0].sig;
+    let pk1 = k1.public_key();
+    let with_r = |r: &str| {
+        let mut s = dsig;
+        s[..32].copy_from_slice(&h32(r));
+        s
+    };
+    let mut flipped = dsig;
+    flipped[40] ^= 1;
+    let torsion = torsioned_signature(&k4, &dmsg);
+    let all = ["SIG-1", "SIG-2", "SIG-3", "SIG-4", "SIG-5", "SIG-6"];
+    let mut s_is_l = dsig;
+    s_is_l[32..].copy_from_slice(&h32(GROUP_ORDER));
+    let rows = vec![
+        sig_row(
+            "document_signature",
+            &pk,
+            &dmsg,
+            &dsig,
+            "accept",
+            &all,
+            "Key 4's signature on entry 2 of valid_small_commune: the 98-byte document signing message.",
+        ),
+        sig_row(
+            "checkpoint_signature",
+            &pk1,
+            &cmsg,
+            &csig,
+            "accept",
+            &all,
+            "Key 1's cosignature of the checkpoint at size 5 of valid_small_commune: the 108-byte checkpoint signing message.",
+        ),
+        sig_row(
+            "torsioned_r",
+            &pk,
+            &dmsg,
+            &torsion,
+            "accept",
+            &all,
+            "R has a component of order 8; accepted by the cofactored equation, refused by a cofactorless one.",
+        ),
+        sig_row(
+            "document_signature_as_checkpoint",
+            &pk1,
+            &dmsg,
+            &csig,
+            "SIG-6",
+            &["SIG-6"],
+            "A checkpoint cosignature checked against a document signing message.",
+        ),
+        sig_row(
+            "key_y_equals_p",
+            &h32(Y_EQUALS_P),
+            &dmsg,
+            &dsig,
+            "SIG-1",
+            &["SIG-1"],
+            "A = y = p.",
+        ),
+        sig_row(
+            "key_y_p_plus_3",
+            &h32(Y_P_PLUS_3),
+            &dmsg,
+            &dsig,
+            "SIG-1",
+            &["SIG-1"],
+            "A = y = p + 3, decodes leniently to a large-order point.",
+        ),
+        sig_row(
+            "key_x_minus_zero",
+            &h32(X_NEG_ZERO),
+            &dmsg,
+            &dsig,
+            "SIG-1",
+            &["SIG-1"],
+            "A = y = 1 with the sign bit set.",
+        ),
+        sig_row(
+            "key_off_curve",
+            &off_curve(),
+            &dmsg,
+            &dsig,
+            "SIG-1",
+            &["SIG-1"],
+            "A's y gives no point.",
+        ),
+        sig_row(
+            "key_identity",
+            &h32(IDENTITY),
+            &dmsg,
+            &dsig,
+            "SIG-2",
+            &["SIG-2"],
+            "A is the identity.",
+        ),
+        sig_row(
+            "key_order_8",
+            &h32(ORDER_8),
+            &dmsg,
+            &dsig,
+            "SIG-2",
+            &["SIG-2"],
+            "A has order 8.",
+        ),
+        sig_row(
+            "r_y_equals_p",
+            &pk,
+            &dmsg,
+            &with_r(Y_EQUALS_P),
+            "SIG-3",
+            &["SIG-3"],
+            "R = y = p.",
+        ),
+        sig_row(
+            "r_x_minus_zero",
+            &pk,
+            &dmsg,
+            &with_r(X_NEG_ZERO),
+            "SIG-3",
+            &["SIG-3"],
+            "R = y = 1 with the sign bit set.",
+        ),
+        sig_row(
+            "r_identity",
+            &pk,
+            &dmsg,
+            &with_r(IDENTITY),
+            "SIG-4",
+            &["SIG-4"],
+            "R is the identity.",
+        ),
+        sig_row(
+            "r_order_8",
+            &pk,
+            &dmsg,
+            &with_r(ORDER_8),
+            "SIG-4",
+            &["SIG-4"],
+            "R has order 8.",
+        ),
+        sig_row(
+            "s_plus_l",
+            &pk,
+            &dmsg,
+            &add_l_to_s(&dsig),
+            "SIG-5",
+            &["SIG-5"],
+            "S + L: malleated.",
+        ),
+        sig_row(
+            "s_equals_l",
+            &pk,
+            &dmsg,
+            &s_is_l,
+            "SIG-5",
+            &["SIG-5"],
+            "S = L.",
+        ),
+        sig_row(
+            "flipped_bit",
+            &pk,
+            &dmsg,
+            &flipped,
+            "SIG-6",
+            &["SIG-6"],
+            "One bit of S flipped.",
+        ),
+        sig_row(
+            "key_before_r",
+            &h32(IDENTITY),
+            &dmsg,
+            &with_r(Y_EQUALS_P),
+            "SIG-2",
+            &["SIG-2"],
+            "Small-order A and non-canonical R: SIG-2 comes first.",
+        ),
+        sig_row(
+            "r_before_s",
+            &pk,
+            &dmsg,
+            &add_l_to_s(&with_r(ORDER_8)),
+            "SIG-4",
+            &["SIG-4"],
+            "Small-order R and S ≥ L: SIG-4 comes first.",
+        ),
+    ];
+    table(
+        "signatures",
+        "Ed25519 under the pinned rule set (spec chapter 4). `key_hex` (32 bytes), `msg_hex`, \
+         `sig_hex` (64 bytes); `expect` is `accept` or the first rule (SIG-1..SIG-6, in that \
+         order). Messages are real document and checkpoint signing messages. See also \
+         test-vectors/ed25519/cctv-verdicts.json and the external vectors.",
+        rows,
+    )
+}
+
+/// The verdict on a document: envelope, then each signature.
+fn document_verdict(text: &[u8]) -> Result<Document, String> {
+    let v = canonical::parse_canonical(text).map_err(|e| e.rule.code().to_string())?;
+    let d = Document::from_value(&v).map_err(|e| e.rule.code().to_string())?;
+    if let Some(Err(e)) = d.verify_signatures().into_iter().find(Result::is_err) {
+        return Err(e.rule().code().to_string());
+    }
+    Ok(d)
+}
+
+/// documents.json: the envelope, the document hash and signing message.
+fn documents_table(f: &Fixture) -> Value {
+    let mut rows = Vec::new();
+    let text = |d: &Document| canonical::encode(&d.to_value());
+    for (i, d) in f.docs.iter().enumerate() {
+        let mut m = doc_row(
+            &format!("valid_small_commune_entry_{i}"),
+            &text(d),
+            "accept",
+            &[
+                "DOC-1", "DOC-2", "DOC-3", "DOC-4", "ENC-9", "ENC-10", "LIM-3",
+            ],
+        );
+        m.push(("hash_hex", s(&hex(&d.hash().0))));
+        m.push(("signing_message_hex", s(&hex(&d.signing_message()))));
+        rows.push(row(m));
+    }
+    let base = text(&f.docs[1]);
+    let edit = |g: &dyn Fn(&mut Object)| {
+        let mut v = canonical::parse(&base).expect("parses");
+        let Value::Object(o) = &mut v else {
+            unreachable!()
+        };
+        g(o);
+        canonical::encode(&v)
+    };
+    let sigs_edit = |g: &dyn Fn(&mut Vec<Value>)| {
+        edit(&|o: &mut Object| {
+            let Some(Value::Array(mut sigs)) = o.remove("sigs") else {
+                unreachable!()
+            };
+            g(&mut sigs);
+            o.insert("sigs", Value::Array(sigs));
+        })
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("not_an_object", b"[]".to_vec(), "DOC-1"),
+        (
+            "unknown_member",
+            edit(&|o| {
+                o.insert("extra", Value::Null);
+            }),
+            "DOC-1",
+        ),
+        (
+            "missing_body",
+            edit(&|o| {
+                o.remove("body");
+            }),
+            "DOC-1",
+        ),
+        (
+            "unknown_before_missing",
+            edit(&|o| {
+                o.remove("body");
+                o.insert("zzz", Value::Null);
+            }),
+            "DOC-1",
+        ),
+        (
+            "commune_not_string",
+            edit(&|o| {
+                o.insert("commune", Value::Int(1));
+            }),
+            "DOC-1",
+        ),
+        (
+            "v_not_integer",
+            edit(&|o| {
+                o.insert("v", s("1"));
+            }),
+            "DOC-1",
+        ),
+        (
+            "type_before_version",
+            edit(&|o| {
+                o.insert("v", Value::Int(2));
+                o.insert("sigs", Value::Null);
+            }),
+            "DOC-1",
+        ),
+        (
+            "signature_not_object",
+            sigs_edit(&|v| v[0] = s("x")),
+            "DOC-1",
+        ),
+        (
+            "signature_missing_sig",
+            sigs_edit(&|v| {
+                if let Value::Object(o) = &mut v[0] {
+                    o.remove("sig");
+                }
+            }),
+            "DOC-1",
+        ),
+        (
+            "version_0",
+            edit(&|o| {
+                o.insert("v", Value::Int(0));
+            }),
+            "DOC-2",
+        ),
+        (
+            "version_before_kind",
+            edit(&|o| {
+                o.insert("v", Value::Int(2));
+                o.insert("kind", s("x"));
+            }),
+            "DOC-2",
+        ),
+        (
+            "unknown_kind",
+            edit(&|o| {
+                o.insert("kind", s("Payment"));
+            }),
+            "DOC-3",
+        ),
+        (
+            "kind_before_commune",
+            edit(&|o| {
+                o.insert("kind", s("x"));
+                o.insert("commune", s("A"));
+            }),
+            "DOC-3",
+        ),
+        (
+            "commune_short",
+            edit(&|o| {
+                o.insert("commune", s("AAAA"));
+            }),
+            "ENC-9",
+        ),
+        (
+            "commune_standard_base64",
+            edit(&|o| {
+                o.insert("commune", s(&"+".repeat(43)));
+            }),
+            "ENC-9",
+        ),
+        (
+            "commune_before_date",
+            edit(&|o| {
+                o.insert("commune", s("AAAA"));
+                o.insert("date", s("2024-13-01"));
+            }),
+            "ENC-9",
+        ),
+        (
+            "date_month_13",
+            edit(&|o| {
+                o.insert("date", s("2024-13-01"));
+            }),
+            "ENC-10",
+        ),
+        (
+            "date_1900_02_29",
+            edit(&|o| {
+                o.insert("date", s("1900-02-29"));
+            }),
+            "ENC-10",
+        ),
+        (
+            "date_year_0",
+            edit(&|o| {
+                o.insert("date", s("0000-01-01"));
+            }),
+            "ENC-10",
+        ),
+        (
+            "date_short",
+            edit(&|o| {
+                o.insert("date", s("2024-3-1"));
+            }),
+            "ENC-10",
+        ),
+        (
+            "key_padded",
+            sigs_edit(&|v| {
+                if let Value::Object(o) = &mut v[0] {
+                    let k = o
+                        .get("key")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string();
+                    o.insert("key", s(&format!("{k}=")));
+                }
+            }),
+            "ENC-9",
+        ),
+        (
+            "no_signature",
+            edit(&|o| {
+                o.insert("sigs", Value::Array(Vec::new()));
+            }),
+            "DOC-4",
+        ),
+        ("unsorted", sigs_edit(&|v| v.swap(0, 1)), "DOC-4"),
+        (
+            "same_key_twice",
+            sigs_edit(&|v| v[1] = v[0].clone()),
+            "DOC-4",
+        ),
+        (
+            "forged",
+            sigs_edit(&|v| {
+                if let Value::Object(o) = &mut v[1] {
+                    let mut raw =
+                        b64::decode::<64>(o.get("sig").and_then(Value::as_str).unwrap_or(""))
+                            .unwrap_or([0; 64]);
+                    raw[40] ^= 1;
+                    o.insert("sig", s(&b64::encode(&raw)));
+                }
+            }),
+            "SIG-6",
+        ),
+        (
+            "bad_second_of_two",
+            sigs_edit(&|v| {
+                if let Value::Object(o) = &mut v[1] {
+                    o.insert("key", s(&b64::encode(&h32(Y_EQUALS_P))));
+                }
+            }),
+            "SIG-1",
+        ),
+    ];
+    for (name, t, expect) in cases {
+        rows.push(row(doc_row(name, &t, expect, &[expect])));
+    }
+    table(
+        "documents",
+        "The document envelope (spec chapter 5). `document_text` is a document as canonical JSON. \
+         `expect` is `accept` or the first rule broken, checked in the order of spec 5.1 (DOC-1, \
+         DOC-2, DOC-3, ENC-9 on `commune`, ENC-10 on `date`, LIM-3, then each signature: DOC-1, \
+         ENC-9, DOC-4), then each signature verified in `sigs` order (SIG-1..SIG-6). For accepted \
+         documents, `hash_hex` is the document hash (spec 5.3) and `signing_message_hex` the \
+         98-byte message every party signs (spec 5.4).",
+        rows,
+    )
+}
+
+fn doc_row<'a>(name: &str, text: &[u8], expect: &str, cov: &[&str]) -> Vec<(&'a str, Value)> {
+    vec![
+        ("covers", covers(cov)),
+        (
+            "document_text",
+            s(std::str::from_utf8(text).expect("utf-8")),
+        ),
+        ("expect", s(expect)),
+        ("name", s(name)),
+    ]
+}
+
+/// The verdict on a checkpoint file: parse (CKP-1, CKP-2, ENC-9, LIM-3),
+/// then its signatures.
+fn checkpoint_verdict(bytes: &[u8]) -> Result<Checkpoint, String> {
+    let cp = Checkpoint::parse(bytes).map_err(|e| e.rule.code().to_string())?;
+    cp.verify_signatures()
+        .map_err(|e| e.rule.code().to_string())?;
+    Ok(cp)
+}
+
+/// checkpoints.json.
+fn checkpoints_table(f: &Fixture) -> Value {
+    let (k1, k2) = (key(1), key(2));
+    let good = f.checkpoint(5, &[&k1, &k2]);
+    let base = good.to_bytes();
+    let edit = |g: &dyn Fn(&mut Object)| {
+        let mut v = canonical::parse(&base).expect("parses");
+        let Value::Object(o) = &mut v else {
+            unreachable!()
+        };
+        g(o);
+        let mut b = canonical::encode(&v);
+        b.push(b'\n');
+        b
+    };
+    let mut forged = good.clone();
+    forged.sigs[1].sig[40] ^= 1;
+    let mut doc_sig = good.clone();
+    doc_sig.sigs = vec![f.docs[3].sigs[0]];
+    let cases: Vec<(&str, Vec<u8>, &str, Vec<&str>)> = vec![
+        (
+            "size_5_two_cosigners",
+            base.clone(),
+            "accept",
+            vec!["CKP-1", "CKP-2", "SIG-6"],
+        ),
+        (
+            "size_1",
+            f.checkpoint(1, &[&key(3)]).to_bytes(),
+            "accept",
+            vec!["CKP-1", "CKP-2"],
+        ),
+        (
+            "no_final_lf",
+            base[..base.len() - 1].to_vec(),
+            "ENC-2",
+            vec!["ENC-2"],
+        ),
+        (
+            "not_canonical",
+            String::from_utf8(base.clone())
+                .expect("utf-8")
+                .replacen(':', ": ", 1)
+                .into_bytes(),
+            "ENC-8",
+            vec!["ENC-8"],
+        ),
+        ("not_an_object", b"[]\n".to_vec(), "CKP-1", vec!["CKP-1"]),
+        (
+            "unknown_member",
+            edit(&|o| {
+                o.insert("time", Value::Int(0));
+            }),
+            "CKP-1",
+            vec!["CKP-1"],
+        ),
+        (
+            "missing_head",
+            edit(&|o| {
+                o.remove("head");
+            }),
+            "CKP-1",
+            vec!["CKP-1"],
+        ),
+        (
+            "size_not_integer",
+            edit(&|o| {
+                o.insert("size", s("5"));
+            }),
+            "CKP-1",
+            vec!["CKP-1"],
+        ),
+        (
+            "version_2",
+            edit(&|o| {
+                o.insert("v", Value::Int(2));
+            }),
+            "CKP-1",
+            vec!["CKP-1"],
+        ),
+        (
+            "size_0",
+            edit(&|o| {
+                o.insert("size", Value::Int(0));
+            }),
+            "CKP-1",
+            vec!["CKP-1"],
+        ),
+        (
+            "signature_not_object",
+            edit(&|o| {
+                o.insert("sigs", Value::Array(vec![Value::Int(1)]));
+            }),
+            "CKP-1",
+            vec!["CKP-1"],
+        ),
+        (
+            "head_padded",
+            edit(&|o| {
+                let h = o
+                    .get("head")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                o.insert("head", s(&format!("{h}=")));
+            }),
+            "ENC-9",
+            vec!["ENC-9"],
+        ),
+        (
+            "no_signature",
+            edit(&|o| {
+                o.insert("sigs", Value::Array(Vec::new()));
+            }),
+            "CKP-2",
+            vec!["CKP-2"],
+        ),
+        (
+            "unsorted",
+            edit(&|o| {
+                let Some(Value::Array(mut v)) = o.remove("sigs") else {
+                    unreachable!()
+                };
+                v.swap(0, 1);
+                o.insert("sigs", Value::Array(v));
+            }),
+            "CKP-2",
+            vec!["CKP-2"],
+        ),
+        (
+            "same_key_twice",
+            edit(&|o| {
+                let Some(Value::Array(mut v)) = o.remove("sigs") else {
+                    unreachable!()
+                };
+                v[1] = v[0].clone();
+                o.insert("sigs", Value::Array(v));
+            }),
+            "CKP-2",
+            vec!["CKP-2"],
+        ),
+        ("forged_second", forged.to_bytes(), "SIG-6", vec!["SIG-6"]),
+        (
+            "document_signature",
+            doc_sig.to_bytes(),
+            "SIG-6",
+            vec!["SIG-6"],
+        ),
+    ];
+    let rows = cases
+        .into_iter()
+        .map(|(name, b, expect, cov)| {
+            let mut m = vec![
+                (
+                    "checkpoint_text",
+                    s(&String::from_utf8(b.clone()).expect("utf-8")),
+                ),
+                ("covers", covers(&cov)),
+                ("expect", s(expect)),
+                ("name", s(name)),
+            ];
+            if expect == "accept" {
+                let cp = Checkpoint::parse(&b).expect("accepted");
+                m.push(("signing_message_hex", s(&hex(&cp.signing_message()))));
+            }
+            row(m)
+        })
+        .collect();
+    table(
+        "checkpoints",
+        "Checkpoint files (spec 7.1, 7.2). `checkpoint_text` is the file's exact content (one \
+         line and LF). `expect` is `accept` or the first rule broken: the line's encoding (as a \
+         chain line: ENC-2 for a missing LF, ENC-1..ENC-8, LIM-2), then CKP-1 in the order of \
+         spec 7.1, ENC-9 on `commune` and `head`, LIM-3 and CKP-2 on `sigs`, then each \
+         cosignature in order (SIG-1..SIG-6). `signing_message_hex` is the 108-byte message a \
+         cosigner signs. Agreement with a chain (CKP-3) is tested by chain cases with a \
+         `checkpoint:` header.",
+        rows,
+    )
+}
+
+fn fork_verdict(bytes: &[u8]) -> Result<(), String> {
+    let p = ForkProof::parse(bytes).map_err(|e| e.rule.code().to_string())?;
+    p.verify().map_err(|e| e.rule.code().to_string())
+}
+
+/// fork-proofs.json.
+fn fork_table(f: &Fixture) -> Value {
+    let (k1, k2) = (key(1), key(2));
+    // another history of the same commune after entry 2
+    let mut alt = Builder::new();
+    for d in &f.docs[..3] {
+        alt.push(d);
+    }
+    let d3 = signed(
+        f.commune,
+        Kind::Payment,
+        "2024-12-31",
+        obj(&[
+            ("amount", Value::Int(1)),
+            ("memo", Value::from("the other story")),
+        ]),
+        &[&k1],
+    );
+    alt.push(&d3);
+    let a = f.checkpoint(5, &[&k1]);
+    let mut b = Checkpoint::new(f.commune, 4, alt.head());
+    b.sign(&k2).expect("sign");
+    let proof =
+        |a: &Checkpoint, b: &Checkpoint, position: u64, ea: Vec<Vec<u8>>, eb: Vec<Vec<u8>>| {
+            ForkProof {
+                a: a.clone(),
+                b: b.clone(),
+                position,
+                entries_a: ea,
+                entries_b: eb,
+            }
+            .to_bytes()
+            .expect("entries are JSON")
+        };
+    let la = f.lines();
+    let lb = alt.lines().to_vec();
+    let runs = proof(&a, &b, 3, la[3..5].to_vec(), lb[3..4].to_vec());
+    let mut b_same_size = Checkpoint::new(f.commune, 5, hash::entry(b"a different entry 4"));
+    b_same_size.sign(&k2).expect("sign");
+    let heads = proof(&a, &b_same_size, 0, Vec::new(), Vec::new());
+    let edit = |base: &[u8], g: &dyn Fn(&mut Object)| {
+        let mut v = canonical::parse(&base[..base.len() - 1]).expect("parses");
+        let Value::Object(o) = &mut v else {
+            unreachable!()
+        };
+        g(o);
+        let mut out = canonical::encode(&v);
+        out.push(b'\n');
+        out
+    };
+    let mut forged_b = b.clone();
+    forged_b.sigs[0].sig[40] ^= 1;
+    let other = Fixture::named("Another commune");
+    let b_other = other.checkpoint(4, &[&k2]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("runs_from_position_3", runs.clone(), "accept"),
+        ("same_size_different_heads", heads.clone(), "accept"),
+        ("not_an_object", b"[]\n".to_vec(), "FRK-1"),
+        (
+            "missing_position",
+            edit(&runs, &|o| {
+                o.remove("position");
+            }),
+            "FRK-1",
+        ),
+        (
+            "unknown_member",
+            edit(&runs, &|o| {
+                o.insert("note", Value::Null);
+            }),
+            "FRK-1",
+        ),
+        (
+            "version_2",
+            edit(&runs, &|o| {
+                o.insert("v", Value::Int(2));
+            }),
+            "FRK-1",
+        ),
+        (
+            "negative_position",
+            edit(&runs, &|o| {
+                o.insert("position", Value::Int(-1));
+            }),
+            "FRK-1",
+        ),
+        (
+            "entries_not_array",
+            edit(&runs, &|o| {
+                o.insert("entries_a", Value::Null);
+            }),
+            "FRK-1",
+        ),
+        (
+            "entry_not_object",
+            edit(&runs, &|o| {
+                o.insert("entries_b", Value::Array(vec![Value::Int(3)]));
+            }),
+            "FRK-1",
+        ),
+        (
+            "checkpoint_a_malformed",
+            edit(&runs, &|o| {
+                if let Some(Value::Object(a)) = o.remove("a") {
+                    let mut a = a;
+                    a.insert("size", Value::Int(0));
+                    o.insert("a", Value::Object(a));
+                }
+            }),
+            "CKP-1",
+        ),
+        (
+            "forged_cosignature_b",
+            proof(&a, &forged_b, 3, la[3..5].to_vec(), lb[3..4].to_vec()),
+            "SIG-6",
+        ),
+        (
+            "two_communes",
+            proof(&a, &b_other, 0, Vec::new(), Vec::new()),
+            "FRK-2",
+        ),
+        (
+            "agreeing_heads",
+            proof(&a, &a, 0, Vec::new(), Vec::new()),
+            "FRK-2",
+        ),
+        (
+            "sizes_differ_without_entries",
+            proof(&a, &b, 0, Vec::new(), Vec::new()),
+            "FRK-2",
+        ),
+        (
+            "run_too_short",
+            proof(&a, &b, 3, la[3..4].to_vec(), lb[3..4].to_vec()),
+            "FRK-2",
+        ),
+        (
+            "run_not_linked",
+            proof(
+                &a,
+                &b,
+                2,
+                vec![la[2].clone(), la[4].clone(), la[4].clone()],
+                lb[2..4].to_vec(),
+            ),
+            "FRK-2",
+        ),
+        (
+            "runs_agree_at_position",
+            proof(&a, &b, 2, la[2..5].to_vec(), lb[2..4].to_vec()),
+            "FRK-2",
+        ),
+        (
+            "run_entry_broken",
+            proof(
+                &a,
+                &b,
+                3,
+                vec![la[3].clone(), {
+                    let mut l = la[4].clone();
+                    edit_doc(&mut l, |d| {
+                        d.insert("kind", s("gift"));
+                    });
+                    l
+                }],
+                lb[3..4].to_vec(),
+            ),
+            "DOC-3",
+        ),
+    ];
+    let rows = cases
+        .into_iter()
+        .map(|(name, b, expect)| {
+            let cov: Vec<&str> = match expect {
+                "accept" => vec!["FRK-1", "FRK-2"],
+                e => vec![e],
+            };
+            row(vec![
+                ("covers", covers(&cov)),
+                ("expect", s(expect)),
+                ("name", s(name)),
+                ("proof_text", s(&String::from_utf8(b).expect("utf-8"))),
+            ])
+        })
+        .collect();
+    table(
+        "fork-proofs",
+        "Fork proof files (spec 7.4). `proof_text` is the file's exact content (one line and LF). \
+         `expect` is `accept` when the file is a valid fork proof, else the first rule broken: \
+         the line's encoding, FRK-1 (members, `v`, `position`, then `a` and `b` as checkpoints \
+         with their own rules CKP-1, CKP-2, ENC-9, then the entry arrays), then FRK-2 in the \
+         order of spec 7.4 (signatures of `a` then `b` with SIG-1..SIG-6, one commune, then the \
+         runs, whose entries report their own rules).",
+        rows,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+/// Pretty but byte-stable JSON: a top-level object with one member per line
+/// and, for arrays, one canonical element per line.
+pub fn layout(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    let Value::Object(o) = v else {
+        out = canonical::encode(v);
+        out.push(b'\n');
+        return out;
+    };
+    out.extend_from_slice(b"{\n");
+    let n = o.len();
+    for (i, (k, v)) in o.iter().enumerate() {
+        out.extend_from_slice(b"  ");
+        out.extend_from_slice(&canonical::encode(&Value::from(k)));
+        out.push(b':');
+        match v {
+            Value::Array(items) if !items.is_empty() => {
+                out.extend_from_slice(b"[\n");
+                for (j, item) in items.iter().enumerate() {
+                    out.extend_from_slice(b"    ");
+                    out.extend_from_slice(&canonical::encode(item));
+                    if j + 1 < items.len() {
+                        out.push(b',');
+                    }
+                    out.push(b'\n');
+                }
+                out.extend_from_slice(b"  ]");
+            }
+            _ => out.extend_from_slice(&canonical::encode(v)),
+        }
+        if i + 1 < n {
+            out.push(b',');
+        }
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b"}\n");
+    out
+}
+
+/// Every table: (file name, layer, table).
+pub fn tables() -> Vec<(&'static str, &'static str, Value)> {
+    let f = Fixture::new();
+    vec![
+        ("canonical.json", "encoding", canonical_table()),
+        ("hashing.json", "hashing", hashing_table(&f)),
+        ("signatures.json", "signatures", signatures_table(&f)),
+        ("documents.json", "documents", documents_table(&f)),
+        ("checkpoints.json", "checkpoints", checkpoints_table(&f)),
+        ("fork-proofs.json", "fork-proofs", fork_table(&f)),
+    ]
+}
+
+/// Every generated file: paths relative to `test-vectors/` and bytes.
+/// Pure and deterministic.
+pub fn generate() -> Vec<(String, Vec<u8>)> {
+    let cases = chain_cases();
+    let tables = tables();
+    let mut files = Vec::new();
+    let mut case_list = Vec::new();
+    for c in &cases {
+        let path = format!("chains/{}.case", c.name);
+        let mut m = vec![
+            (
+                "covers",
+                Value::Array(c.covers.iter().map(|r| s(r)).collect()),
+            ),
+            (
+                "expect",
+                s(if c.expect == Expect::Valid {
+                    "valid"
+                } else {
+                    "invalid"
+                }),
+            ),
+            ("file", s(&path)),
+            ("layer", s(c.layer())),
+            ("name", s(&c.name)),
+        ];
+        if let Expect::Invalid { rule, entry } = &c.expect {
+            m.push(("rule", s(rule)));
+            m.push(("entry", entry.map_or(Value::Null, |e| Value::Int(e as i64))));
+        }
+        case_list.push(row(m));
+        files.push((path, c.to_bytes()));
+    }
+    let mut table_list = Vec::new();
+    for (name, layer, t) in &tables {
+        let path = format!("tables/{name}");
+        let rows = t
+            .as_object()
+            .and_then(|o| o.get("rows"))
+            .and_then(Value::as_array)
+            .unwrap_or(&[]);
+        let summary = rows
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|r| {
+                row(vec![
+                    (
+                        "covers",
+                        r.get("covers").cloned().unwrap_or(Value::Array(Vec::new())),
+                    ),
+                    ("expect", r.get("expect").cloned().unwrap_or(s("value"))),
+                    ("name", r.get("name").cloned().unwrap_or(Value::Null)),
+                ])
+            })
+            .collect();
+        table_list.push(row(vec![
+            ("file", s(&path)),
+            ("layer", s(layer)),
+            ("rows", Value::Array(summary)),
+        ]));
+        files.push((path, layout(t)));
+    }
+    let manifest = row(vec![
+        ("cases", Value::Array(case_list)),
+        ("protocol_version", Value::Int(1)),
+        (
+            "rules",
+            Value::Array(Rule::ALL.iter().map(|r| s(r.code())).collect()),
+        ),
+        ("schema", s(MANIFEST_SCHEMA)),
+        ("tables", Value::Array(table_list)),
+    ]);
+    files.push(("manifest.json".into(), layout(&manifest)));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+// ---------------------------------------------------------------------------
+// Checking against the library (used by the test suite)
+
+/// What our own audit concludes about a case.
+pub fn library_verdict(case: &Case) -> Result<Expect, String> {
+    let mut options = audit::Options::default();
+    for cp in &case.checkpoints {
+        let mut b = cp.clone();
+        b.push(b'\n');
+        options
+            .checkpoints
+            .push(Checkpoint::parse(&b).map_err(|e| format!("checkpoint: {e}"))?);
+    }
+    let chain = case.chain();
+    let report = audit::audit(&chain[..], &options).map_err(|e| e.to_string())?;
+    Ok(match report.findings.first() {
+        None => Expect::Valid,
+        Some(f) => Expect::Invalid {
+            rule: f.rule.code().to_string(),
+            entry: f.entry,
+        },
+    })
+}
+
+/// Checks one table row against the library: the verdict and every
+/// computed value. `Err` says what differs.
+pub fn check_row(table: &str, r: &Object) -> Result<(), String> {
+    let get = |k: &str| {
+        r.get(k)
+            .and_then(Value::as_str)
+            .ok_or(format!("row without {k}"))
+    };
+    let bytes = |k: &str| get(k).and_then(|h| unhex(h).ok_or(format!("{k} is not hex")));
+    let expect = |got: String| -> Result<(), String> {
+        let want = get("expect")?;
+        if got == want {
+            Ok(())
+        } else {
+            Err(format!("expected {want}, library says {got}"))
+        }
+    };
+    let same = |k: &str, got: String| -> Result<(), String> {
+        match r.get(k).and_then(Value::as_str) {
+            Some(want) if want != got => {
+                Err(format!("{k}: row has {want}, library computes {got}"))
+            }
+            _ => Ok(()),
+        }
+    };
+    match table {
+        "canonical" => {
+            let input = bytes("input_hex")?;
+            if let Some(t) = r.get("input_text").and_then(Value::as_str)
+                && t.as_bytes() != input
+            {
+                return Err("input_text differs from input_hex".into());
+            }
+            expect(canonical_verdict(&input))?;
+            match canonical::parse(&input) {
+                Ok(v) => same("canonical_hex", hex(&canonical::encode(&v))),
+                Err(_) if r.get("canonical_hex").is_some() => {
+                    Err("canonical_hex for an input that does not parse".into())
+                }
+                Err(_) => Ok(()),
+            }
+        }
+        "hashing" => {
+            let input = bytes("input_hex")?;
+            let h = match get("context")? {
+                hash::COMMUNE_CONTEXT => hash::commune_id(&input),
+                hash::DOCUMENT_CONTEXT => hash::document(&input),
+                hash::ENTRY_CONTEXT => hash::entry(&input),
+                hash::TEXT_CONTEXT => hash::text(&input),
+                c => return Err(format!("unknown context {c}")),
+            };
+            if h.0 != blake3::derive_key(get("context")?, &input) {
+                return Err("hash module differs from BLAKE3 derive_key".into());
+            }
+            same("hash_hex", hex(&h.0))?;
+            same("hash_b64", h.to_b64())
+        }
+        "signatures" => {
+            let key: [u8; 32] = bytes("key_hex")?
+                .try_into()
+                .map_err(|_| "key is not 32 bytes")?;
+            let sg: [u8; 64] = bytes("sig_hex")?
+                .try_into()
+                .map_err(|_| "sig is not 64 bytes")?;
+            let msg = bytes("msg_hex")?;
+            expect(sig_verdict(&key, &msg, &sg))?;
+            let batch = sig::verify_batch(&[sig::Item {
+                key: &key,
+                msg: &msg,
+                sig: &sg,
+            }]);
+            if batch[0] != sig::verify(&key, &msg, &sg) {
+                return Err("batch and single verdicts differ".into());
+            }
+            Ok(())
+        }
+        "documents" => {
+            let text = get("document_text")?;
+            match document_verdict(text.as_bytes()) {
+                Ok(d) => {
+                    expect("accept".into())?;
+                    same("hash_hex", hex(&d.hash().0))?;
+                    same("signing_message_hex", hex(&d.signing_message()))
+                }
+                Err(rule) => expect(rule),
+            }
+        }
+        "checkpoints" => match checkpoint_verdict(get("checkpoint_text")?.as_bytes()) {
+            Ok(cp) => {
+                expect("accept".into())?;
+                same("signing_message_hex", hex(&cp.signing_message()))
+            }
+            Err(rule) => expect(rule),
+        },
+        "fork-proofs" => expect(match fork_verdict(get("proof_text")?.as_bytes()) {
+            Ok(()) => "accept".into(),
+            Err(rule) => rule,
+        }),
+        t => Err(format!("unknown table {t}")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The runner
+
+/// What an adapter said about a case, or why it could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Verdict(Expect),
+    Error(String),
+}
+
+/// One case's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub name: String,
+    pub expected: Expect,
+    pub answer: Answer,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.answer == Answer::Verdict(self.expected.clone())
+    }
+
+    /// `ok   NAME` or `FAIL NAME: expected …, got …`.
+    pub fn line(&self) -> String {
+        if self.passed() {
+            return format!("ok   {}", self.name);
+        }
+        let got = match &self.answer {
+            Answer::Verdict(v) => v.describe(),
+            Answer::Error(e) => format!("adapter error: {e}"),
+        };
+        format!(
+            "FAIL {}: expected {}, got {got}",
+            self.name,
+            self.expected.describe()
+        )
+    }
+}
+
+/// The results of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub outcomes: Vec<Outcome>,
+}
+
+impl RunReport {
+    pub fn passed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.passed()).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.passed()
+    }
+
+    /// One line per case, then `N passed, M failed`.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for o in &self.outcomes {
+            s.push_str(&o.line());
+            s.push('\n');
+        }
+        let _ = writeln!(s, "{} passed, {} failed", self.passed(), self.failed());
+        s
+    }
+
+    /// The `--json` report.
+    pub fn to_value(&self) -> Value {
+        let verdict = |e: &Expect| match e {
+            Expect::Valid => row(vec![("valid", Value::Bool(true))]),
+            Expect::Invalid { rule, entry } => row(vec![
+                ("entry", entry.map_or(Value::Null, |e| Value::Int(e as i64))),
+                ("rule", s(rule)),
+                ("valid", Value::Bool(false)),
+            ]),
+        };
+        let cases = self
+            .outcomes
+            .iter()
+            .map(|o| {
+                let mut m = vec![
+                    ("expected", verdict(&o.expected)),
+                    ("name", s(&o.name)),
+                    ("passed", Value::Bool(o.passed())),
+                ];
+                match &o.answer {
+                    Answer::Verdict(v) => m.push(("got", verdict(v))),
+                    Answer::Error(e) => m.push(("error", s(e))),
+                }
+                row(m)
+            })
+            .collect();
+        row(vec![
+            ("cases", Value::Array(cases)),
+            ("failed", Value::Int(self.failed() as i64)),
+            ("passed", Value::Int(self.passed() as i64)),
+            ("schema", s(REPORT_SCHEMA)),
+        ])
+    }
+}
+
+/// Reads every `chains/*.case` under `vectors`, sorted by name.
+pub fn load_cases(vectors: &Path) -> io::Result<Vec<Case>> {
+    let dir = vectors.join("chains");
+    let mut names: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "case"))
+        .filter_map(|p| Some((p.file_stem()?.to_str()?.to_string(), p)))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|(name, p)| {
+            let b = std::fs::read(&p)?;
+            Case::parse(&name, &b).map_err(|e| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {e}", p.display()))
+            })
+        })
+        .collect()
+}
+
+/// Reads an adapter's report (spec 9.3): `schema`, `valid`, and the first
+/// finding's `rule` and `entry`.
+pub fn parse_report(stdout: &[u8]) -> Result<Expect, String> {
+    let v = canonical::parse(stdout)
+        .map_err(|e| format!("stdout is not a JSON text in the profile: {e}"))?;
+    let o = v.as_object().ok_or("the report is not an object")?;
+    match o.get("schema").and_then(Value::as_str) {
+        Some(audit::REPORT_SCHEMA) => {}
+        other => return Err(format!("unknown report schema {other:?}")),
+    }
+    let valid = o
+        .get("valid")
+        .and_then(Value::as_bool)
+        .ok_or("`valid` is not a boolean")?;
+    let findings = o
+        .get("findings")
+        .and_then(Value::as_array)
+        .ok_or("`findings` is not an array")?;
+    match (valid, findings.first()) {
+        (true, None) => Ok(Expect::Valid),
+        (true, Some(_)) => Err("valid, yet with findings".into()),
+        (false, None) => Err("invalid, yet without findings".into()),
+        (false, Some(f)) => {
+            let f = f.as_object().ok_or("a finding is not an object")?;
+            let rule = f
+                .get("rule")
+                .and_then(Value::as_str)
+                .ok_or("the finding has no `rule` string")?;
+            let entry = match f.get("entry") {
+                Some(Value::Null) => None,
+                Some(Value::Int(n)) if *n >= 0 => Some(*n as u64),
+                _ => {
+                    return Err(
+                        "the finding's `entry` is neither a non-negative integer nor null".into(),
+                    );
+                }
+            };
+            Ok(Expect::Invalid {
+                rule: rule.to_string(),
+                entry,
+            })
+        }
+    }
+}
+
+/// A fresh, empty working directory under the system temporary directory.
+fn work_dir() -> io::Result<PathBuf> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let d = std::env::temp_dir().join(format!(
+            "commonstock-conformance-{}-{n}",
+            std::process::id()
+        ));
+        match std::fs::create_dir(&d) {
+            Ok(()) => return Ok(d),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Runs the adapter `cmd` on one case in `dir`.
+pub fn run_case(cmd: &str, case: &Case, dir: &Path) -> io::Result<Outcome> {
+    let chain = dir.join(format!("{}.jsonl", case.name));
+    std::fs::write(&chain, case.chain())?;
+    let mut args: Vec<PathBuf> = Vec::new();
+    for (i, cp) in case.checkpoints.iter().enumerate() {
+        let p = dir.join(format!("{}.{i}.checkpoint", case.name));
+        let mut b = cp.clone();
+        b.push(b'\n');
+        std::fs::write(&p, b)?;
+        args.push("--checkpoint".into());
+        args.push(p);
+    }
+    args.push(chain.clone());
+    let answer = invoke(cmd, &args);
+    let _ = std::fs::remove_file(&chain);
+    for a in args
+        .iter()
+        .filter(|a| a.extension().is_some_and(|x| x == "checkpoint"))
+    {
+        let _ = std::fs::remove_file(a);
+    }
+    Ok(Outcome {
+        name: case.name.clone(),
+        expected: case.expect.clone(),
+        answer,
+    })
+}
+
+/// `sh -c 'CMD "$@"' conformance ARGS…`, its report read from stdout.
+fn invoke(cmd: &str, args: &[PathBuf]) -> Answer {
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{cmd} \"$@\""))
+        .arg("conformance")
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => return Answer::Error(format!("cannot start sh: {e}")),
+    };
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let r = stdout.read_to_end(&mut buf);
+        r.map(|_| buf)
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) if start.elapsed() >= TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Answer::Error(format!("no answer within {} s", TIMEOUT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Answer::Error(format!("waiting for the adapter: {e}")),
+        }
+    };
+    let out = match reader.join() {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return Answer::Error(format!("reading stdout: {e}")),
+        Err(_) => return Answer::Error("reading stdout failed".into()),
+    };
+    match status.code() {
+        Some(0 | 1) => {}
+        Some(c) => return Answer::Error(format!("exit status {c}")),
+        None => return Answer::Error("killed by a signal".into()),
+    }
+    match parse_report(&out) {
+        Ok(v) => Answer::Verdict(v),
+        Err(e) => Answer::Error(e),
+    }
+}
+
+/// Runs the adapter `cmd` over every chain case under `vectors`. `Err` only
+/// when the vectors cannot be read or the working directory not written.
+pub fn run(cmd: &str, vectors: &Path, mut progress: impl FnMut(&Outcome)) -> io::Result<RunReport> {
+    let cases = load_cases(vectors)?;
+    if cases.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("no case in {}", vectors.join("chains").display()),
+        ));
+    }
+    let dir = work_dir()?;
+    let mut report = RunReport::default();
+    let result = (|| {
+        for c in &cases {
+            let o = run_case(cmd, c, &dir)?;
+            progress(&o);
+            report.outcomes.push(o);
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result.map(|()| report)
+}
+
+/// A case's rule ids as [`Rule`]s (ids this crate does not know are
+/// skipped).
+pub fn rules_of(ids: &[String]) -> Vec<Rule> {
+    ids.iter().filter_map(|c| Rule::from_code(c)).collect()
+}
