@@ -208,7 +208,11 @@ fn entry_from_value(value: &Value, hash: Hash) -> Result<Entry, EntryError> {
         .ok_or_else(|| document::type_error(Rule::Chn1, "seq", "integer", seq_v))?;
     let seq = u64::try_from(seq)
         .map_err(|_| EntryError::new(Rule::Chn1, "seq", "negative sequence number"))?;
-    let prev = Hash(document::binary::<32>(obj.get("prev").unwrap(), "prev")?);
+    let prev = Hash(document::binary::<32>(
+        obj.get("prev").unwrap(),
+        "prev",
+        Rule::Chn1,
+    )?);
     let doc = Document::from_value(obj.get("doc").unwrap()).map_err(|mut e| {
         e.field = if e.field.is_empty() {
             "doc".into()

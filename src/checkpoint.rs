@@ -111,8 +111,16 @@ impl Checkpoint {
                 format!("size {size}, at least 1"),
             ));
         }
-        let commune = Hash(document::binary::<32>(get("commune"), &at("commune"))?);
-        let head = Hash(document::binary::<32>(get("head"), &at("head"))?);
+        let commune = Hash(document::binary::<32>(
+            get("commune"),
+            &at("commune"),
+            Rule::Ckp1,
+        )?);
+        let head = Hash(document::binary::<32>(
+            get("head"),
+            &at("head"),
+            Rule::Ckp1,
+        )?);
         let sigs = document::signatures(get("sigs"), &at("sigs"), Rule::Ckp1, Rule::Ckp2)?;
         Ok(Checkpoint {
             commune,

@@ -138,10 +138,15 @@ pub fn signing_message(commune: &Hash, document: &Hash) -> [u8; 98] {
 }
 
 /// Reads a binary member of `obj`, reporting ENC-9 against `field`.
-pub(crate) fn binary<const N: usize>(v: &Value, field: &str) -> Result<[u8; N], Error> {
+/// `schema_rule` is reported when the member is not a string at all.
+pub(crate) fn binary<const N: usize>(
+    v: &Value,
+    field: &str,
+    schema_rule: Rule,
+) -> Result<[u8; N], Error> {
     let s = v
         .as_str()
-        .ok_or_else(|| type_error(Rule::Doc1, field, "string", v))?;
+        .ok_or_else(|| type_error(schema_rule, field, "string", v))?;
     b64::decode::<N>(s).map_err(|e| Error::new(Rule::Enc9, field, e.detail))
 }
 
@@ -210,8 +215,8 @@ pub(crate) fn signatures(
             .as_object()
             .ok_or_else(|| type_error(schema_rule, &path, "object", s))?;
         exact_members(obj, &["key", "sig"], schema_rule, &path)?;
-        let key = binary::<32>(obj.get("key").unwrap(), &format!("{path}.key"))?;
-        let sig = binary::<64>(obj.get("sig").unwrap(), &format!("{path}.sig"))?;
+        let key = binary::<32>(obj.get("key").unwrap(), &format!("{path}.key"), schema_rule)?;
+        let sig = binary::<64>(obj.get("sig").unwrap(), &format!("{path}.sig"), schema_rule)?;
         if let Some(prev) = out.last()
             && prev.key >= key
         {
@@ -297,7 +302,7 @@ impl Document {
         let kind_name = get("kind").as_str().unwrap();
         let kind = Kind::from_name(kind_name)
             .ok_or_else(|| Error::new(Rule::Doc3, "kind", format!("unknown kind {kind_name:?}")))?;
-        let commune = Hash(binary::<32>(get("commune"), "commune")?);
+        let commune = Hash(binary::<32>(get("commune"), "commune", Rule::Doc1)?);
         let date = Date::parse(get("date").as_str().unwrap())
             .map_err(|e| Error::new(Rule::Enc10, "date", e.detail))?;
         let sigs = signatures(get("sigs"), "sigs", Rule::Doc1, Rule::Doc4)?;
