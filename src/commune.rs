@@ -21,6 +21,7 @@ use std::fmt;
 
 use crate::canonical::{Object, Value};
 use crate::date::Date;
+use crate::dividend::{self, Figures, Inputs};
 use crate::document::{Document, Kind};
 use crate::rule::Rule;
 use crate::{b64, sig};
@@ -238,6 +239,25 @@ fn in_range(n: i64, lo: i64, hi: i64, path: &str) -> Res<i64> {
     Ok(n)
 }
 
+/// A period, `YYYY-MM`, as a month index.
+fn month_value(s: &str, path: &str) -> Res<i64> {
+    let bad = || Finding::new(Rule::Com3, path, format!("{s:?} is not a month (YYYY-MM)"));
+    if s.len() != 7 || s.as_bytes()[4] != b'-' {
+        return Err(bad());
+    }
+    Date::parse(&format!("{s}-01"))
+        .map(Date::month_index)
+        .map_err(|_| bad())
+}
+
+/// A month index as `YYYY-MM`.
+pub fn month_name(index: i64) -> String {
+    match Date::from_month_index(index, 1) {
+        Some(d) => format!("{:04}-{:02}", d.year(), d.month()),
+        None => format!("month {index}"),
+    }
+}
+
 fn id_value(v: &Value, path: &str) -> Res<String> {
     let s = v.as_str().ok_or_else(|| wrong_type(path, "string", v))?;
     let ok = (1..=64).contains(&s.len())
@@ -436,6 +456,28 @@ enum Paid {
     Approval {
         approval: String,
     },
+    Dividend {
+        period: i64,
+        member: String,
+    },
+}
+
+/// The dividend side of the state (spec 11.2): what has been recognised in
+/// each open period, the closes, and the dividends paid.
+#[derive(Clone, Debug, Default)]
+pub struct Periods {
+    /// The next period to close, as a month index (`Date::month_index`).
+    pub next: i64,
+    /// What the last close carried.
+    pub carry: i128,
+    /// Recognised so far per open period: rent, income, expenses.
+    pub rent: BTreeMap<i64, i128>,
+    pub income: BTreeMap<i64, i128>,
+    pub expenses: BTreeMap<i64, i128>,
+    /// The figures of each applied close, by period.
+    pub closes: BTreeMap<i64, Figures>,
+    /// Dividends paid, by (period, member).
+    pub paid: BTreeMap<(i64, String), i128>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -472,6 +514,7 @@ pub struct State {
     /// Set by [`check_body`]: stop each kind's checks where the body's own
     /// checks (steps 1 and 2) end.
     schema_only: bool,
+    pub periods: Periods,
 }
 
 /// The marker [`State::schema_end`] returns in schema-only mode.
@@ -601,11 +644,7 @@ impl State {
             Kind::ExpenseApproval => self.expense_approval(doc, &b),
             Kind::Payment => self.payment(doc, &b),
             Kind::Reversal => self.reversal(doc, &b),
-            Kind::PeriodClose => Err(Finding::new(
-                Rule::Doc3,
-                "kind",
-                "period_close is not defined by this version of the commune rules",
-            )),
+            Kind::PeriodClose => self.period_close(doc, &b),
         }
     }
 
@@ -822,6 +861,7 @@ impl State {
         for (id, key) in founders {
             self.add_member(id, key, doc.date);
         }
+        self.periods.next = doc.date.month_index();
         Ok(())
     }
 
@@ -1258,6 +1298,7 @@ impl State {
             &[
                 "asset_purchase",
                 "coupon",
+                "dividend",
                 "expense",
                 "income",
                 "principal",
@@ -1285,6 +1326,13 @@ impl State {
                     row: r.int("row", 1, MAX_COUNT)? as usize - 1,
                     series: r.id("series")?,
                     principal: purpose == "principal",
+                }
+            }
+            "dividend" => {
+                let r = b.object("ref", &["member", "period"])?;
+                Paid::Dividend {
+                    member: r.id("member")?,
+                    period: month_value(r.str("period")?, &r.path("period"))?,
                 }
             }
             "asset_purchase" => {
@@ -1319,7 +1367,7 @@ impl State {
             )
             .numbers(self.cash, amount as i128));
         }
-        self.effect(&paid, amount as i128, inflow);
+        self.effect(&paid, amount as i128, inflow, doc.date);
         self.payments.insert(
             id,
             PaymentRecord {
@@ -1348,6 +1396,9 @@ impl State {
             Paid::Purchase { asset } if !self.assets.contains_key(asset) => {
                 missing("body.ref.asset", "asset", asset)
             }
+            Paid::Dividend { period, .. } if !self.periods.closes.contains_key(period) => Err(
+                Finding::new(Rule::Ref1, "body.ref.period", "this period is not closed"),
+            ),
             Paid::Approval { approval } if !self.approvals.contains_key(approval) => {
                 missing("body.ref.approval", "approval", approval)
             }
@@ -1360,6 +1411,36 @@ impl State {
         let pay1 = |detail: String| Finding::new(Rule::Pay1, "body.amount", detail);
         match paid {
             Paid::Income => Ok(()),
+            Paid::Dividend { period, member } => {
+                let close = &self.periods.closes[period];
+                let declared = close.payouts.get(member).map_or(0, |p| p.1);
+                if declared == 0 {
+                    return Err(Finding::new(
+                        Rule::Pay1,
+                        "body.ref.member",
+                        format!("{member} has no dividend in {}", month_name(*period)),
+                    ));
+                }
+                let paid = self
+                    .periods
+                    .paid
+                    .get(&(*period, member.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                if paid != 0 {
+                    return Err(pay1(format!(
+                        "{member}'s dividend for {} is already paid",
+                        month_name(*period)
+                    )));
+                }
+                if amount != declared {
+                    return Err(
+                        pay1(format!("{member}'s dividend for {}", month_name(*period)))
+                            .numbers(declared, amount),
+                    );
+                }
+                Ok(())
+            }
             Paid::Rent {
                 agreement,
                 instalment,
@@ -1470,14 +1551,32 @@ impl State {
     }
 
     /// Applies a payment's effect on cash and on what it paid.
-    fn effect(&mut self, paid: &Paid, amount: i128, inflow: bool) {
+    fn effect(&mut self, paid: &Paid, amount: i128, inflow: bool, date: Date) {
         self.cash += if inflow { amount } else { -amount };
-        self.book(paid, amount);
+        self.book(paid, amount, date);
     }
 
-    fn book(&mut self, paid: &Paid, amount: i128) {
+    /// Books `amount` (negative for a reversal) against what `paid` paid,
+    /// and recognises it in its period (spec 11.2) as of `date`.
+    fn book(&mut self, paid: &Paid, amount: i128, date: Date) {
+        let p = &mut self.periods;
         match paid {
-            Paid::Income => {}
+            Paid::Income => *p.income.entry(date.month_index()).or_insert(0) += amount,
+            Paid::Dividend { period, member } => {
+                *p.paid.entry((*period, member.clone())).or_insert(0) += amount
+            }
+            Paid::Approval { .. } => *p.expenses.entry(date.month_index()).or_insert(0) += amount,
+            Paid::Rent {
+                agreement,
+                instalment,
+            } => {
+                let due = self.agreements[agreement].due_date(*instalment);
+                *p.rent.entry(due.max(date).month_index()).or_insert(0) += amount;
+            }
+            _ => {}
+        }
+        match paid {
+            Paid::Income | Paid::Dividend { .. } => {}
             Paid::Rent {
                 agreement,
                 instalment,
@@ -1518,6 +1617,168 @@ impl State {
         }
     }
 
+    /// The inputs of the close of `period`, gathered from the state (spec
+    /// 11.2).
+    pub fn close_inputs(&self, period: i64) -> Inputs {
+        let start = Date::from_month_index(period, 1).expect("in range");
+        let p = &self.periods;
+        let get = |m: &BTreeMap<i64, i128>| m.get(&period).copied().unwrap_or(0);
+        let mut service = 0i128;
+        for s in self.series.values() {
+            for (row, r) in s.rows.iter().enumerate() {
+                if r.due.month_index() == period {
+                    let units: i64 = s.records.get(row).map_or(0, |h| h.values().sum());
+                    service += units as i128 * (r.coupon as i128 + r.principal as i128);
+                }
+            }
+        }
+        let days = self
+            .members
+            .iter()
+            .map(|(id, m)| (id.clone(), dividend::member_days(m.since, m.until, start)))
+            .filter(|(_, d)| *d > 0)
+            .collect();
+        Inputs {
+            rent: get(&p.rent),
+            income: get(&p.income),
+            service,
+            expenses: get(&p.expenses),
+            carry_in: p.carry,
+            reserve_bps: self.settings().reserve_bps,
+            days,
+            period_days: crate::date::days_in_month(start.year(), start.month()) as i64,
+        }
+    }
+
+    fn period_close(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
+        let signed = |k: &str| b.int(k, -MAX_AMOUNT, MAX_AMOUNT);
+        let carry_in = signed("carry_in")?;
+        let carry_out = signed("carry_out")?;
+        let dividend = b.amount("dividend", 0)?;
+        let expenses = signed("expenses")?;
+        let income = signed("income")?;
+        let member_days = b.int("member_days", 0, MAX_AMOUNT)?;
+        let net = signed("net")?;
+        let list = b.array("payouts", 0, MAX_MEMBERS)?;
+        let mut payouts: Vec<(String, i64, i64)> = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            let f = Fields::open(
+                v,
+                &format!("body.payouts[{i}]"),
+                &["amount", "days", "member"],
+            )?;
+            let amount = f.amount("amount", 0)?;
+            let days = f.int("days", 1, 31)?;
+            let member = f.id("member")?;
+            if payouts
+                .last()
+                .is_some_and(|l| l.0.as_bytes() >= member.as_bytes())
+            {
+                return Err(Finding::new(
+                    Rule::Com4,
+                    f.path("member"),
+                    "payouts not sorted strictly by member",
+                ));
+            }
+            payouts.push((member, days, amount));
+        }
+        let period = month_value(b.str("period")?, "body.period")?;
+        let pool = b.amount("pool", 0)?;
+        let rent = signed("rent")?;
+        let reserve = b.amount("reserve", 0)?;
+        let service = b.amount("service", 0)?;
+        self.decision(doc, self.settings().thresholds.close, None)?;
+        let next = self.periods.next;
+        if period != next {
+            return Err(Finding::new(
+                Rule::Div1,
+                "body.period",
+                format!(
+                    "{} is not the next period to close, {}",
+                    month_name(period),
+                    month_name(next)
+                ),
+            ));
+        }
+        let end = Date::from_month_index(period + 1, 1).expect("in range");
+        if doc.date < end {
+            return Err(Finding::new(
+                Rule::Div1,
+                "date",
+                format!("a close of {} is dated {end} or later", month_name(period)),
+            ));
+        }
+        let want = dividend::compute(&self.close_inputs(period));
+        let declared: [(&str, i128, i128); 11] = [
+            ("carry_in", want.carry_in, carry_in as i128),
+            ("carry_out", want.carry_out, carry_out as i128),
+            ("dividend", want.dividend, dividend as i128),
+            ("expenses", want.expenses, expenses as i128),
+            ("income", want.income, income as i128),
+            ("member_days", want.member_days as i128, member_days as i128),
+            ("net", want.net, net as i128),
+            ("pool", want.pool, pool as i128),
+            ("rent", want.rent, rent as i128),
+            ("reserve", want.reserve, reserve as i128),
+            ("service", want.service, service as i128),
+        ];
+        for (k, e, g) in &declared {
+            if e != g {
+                return Err(Finding::new(
+                    Rule::Div2,
+                    format!("body.{k}"),
+                    format!("{k} of {}", month_name(period)),
+                )
+                .numbers(*e, *g));
+            }
+        }
+        let mut expected = want.payouts.iter();
+        for (i, (member, days, amount)) in payouts.iter().enumerate() {
+            let at = |m: &str| format!("body.payouts[{i}].{m}");
+            let Some((m, (d, a))) = expected.next() else {
+                return Err(Finding::new(
+                    Rule::Div3,
+                    at("member"),
+                    format!("{member} had no day of membership in the period"),
+                ));
+            };
+            if m != member {
+                return Err(Finding::new(
+                    Rule::Div3,
+                    at("member"),
+                    format!("expected {m}, found {member}"),
+                ));
+            }
+            if d != days {
+                return Err(
+                    Finding::new(Rule::Div3, at("days"), format!("{member}'s days"))
+                        .numbers(*d as i128, *days as i128),
+                );
+            }
+            if a != &(*amount as i128) {
+                return Err(
+                    Finding::new(Rule::Div3, at("amount"), format!("{member}'s dividend"))
+                        .numbers(*a, *amount as i128),
+                );
+            }
+        }
+        if let Some((m, _)) = expected.next() {
+            return Err(Finding::new(
+                Rule::Div3,
+                "body.payouts",
+                format!("{m} is missing"),
+            ));
+        }
+        let p = &mut self.periods;
+        p.carry = want.carry_out;
+        p.next = period + 1;
+        p.rent.remove(&period);
+        p.income.remove(&period);
+        p.expenses.remove(&period);
+        p.closes.insert(period, want);
+        Ok(())
+    }
+
     fn reversal(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
         let id = b.id("payment")?;
         b.text("reason")?;
@@ -1544,7 +1805,7 @@ impl State {
         }
         let (paid, inflow) = (p.paid.clone(), p.inflow);
         self.cash += if inflow { -amount } else { amount };
-        self.book(&paid, -amount);
+        self.book(&paid, -amount, doc.date);
         self.payments.get_mut(&id).expect("found").reversed = true;
         Ok(())
     }
@@ -1602,7 +1863,21 @@ fn names(kind: Kind) -> Vec<&'static str> {
         Kind::ExpenseApproval => vec!["amount", "approval", "payee", "purpose"],
         Kind::Payment => vec!["amount", "id", "purpose", "ref"],
         Kind::Reversal => vec!["payment", "reason"],
-        Kind::PeriodClose => vec![],
+        Kind::PeriodClose => vec![
+            "carry_in",
+            "carry_out",
+            "dividend",
+            "expenses",
+            "income",
+            "member_days",
+            "net",
+            "payouts",
+            "period",
+            "pool",
+            "rent",
+            "reserve",
+            "service",
+        ],
     }
 }
 

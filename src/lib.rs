@@ -30,6 +30,7 @@ pub mod checkpoint;
 pub mod commune;
 pub mod conformance;
 pub mod date;
+pub mod dividend;
 pub mod document;
 pub mod hash;
 pub mod keyfile;

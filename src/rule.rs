@@ -112,6 +112,10 @@ rules! {
     Pay1 = "PAY-1", "10-commune.md", "Every payment has its authority and the right amount.";
     Pay2 = "PAY-2", "10-commune.md", "A payment is reversed at most once.";
     Bal1 = "BAL-1", "10-commune.md", "The commune's cash never goes negative.";
+    // spec/11-dividends.md
+    Div1 = "DIV-1", "11-dividends.md", "Periods are closed in order, each after it ends.";
+    Div2 = "DIV-2", "11-dividends.md", "A close's declared figures equal the recomputed ones.";
+    Div3 = "DIV-3", "11-dividends.md", "A close's payouts list every eligible member with the recomputed days and amount.";
 }
 
 impl fmt::Display for Rule {

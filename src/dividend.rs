@@ -1,0 +1,191 @@
+//! Dividends: the figures of a period close, computed exactly
+//! (spec/11-dividends.md).
+//!
+//! A period is a calendar month. What the month's rent and income bring in,
+//! less the bond service due in it and its expenses, plus what the previous
+//! period carried, is the period's **net**. When the net is positive the
+//! charter's reserve share is set aside and the rest, the **pool**, is
+//! shared by member-days: every member who was a member the whole month gets
+//! the identical amount, part-month members get the same amount per day,
+//! every share is rounded down, and what rounding leaves is carried to the
+//! next period. A negative net is a deficit, carried and made good before
+//! any later dividend. Nothing is lost and nothing depends on the order of
+//! members.
+//!
+//! [`compute`] is a pure function of its inputs; the commune layer gathers
+//! them from the chain and compares the result with what a `period_close`
+//! declares.
+
+use std::collections::BTreeMap;
+
+use crate::date::{self, Date};
+
+/// What the chain says about a period, gathered by the commune layer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Inputs {
+    /// Rent recognised in the period (spec 11.2), net of reversals.
+    pub rent: i128,
+    /// Other income recognised in the period, net of reversals.
+    pub income: i128,
+    /// Bond service due in the period, paid or not.
+    pub service: i128,
+    /// Expenses and refunds paid in the period, net of reversals.
+    pub expenses: i128,
+    /// What the previous period carried: a remainder (≥ 0) or a deficit (< 0).
+    pub carry_in: i128,
+    /// The charter's reserve share, basis points.
+    pub reserve_bps: i64,
+    /// Each member's days of membership in the period (only members with
+    /// at least one day), by member id.
+    pub days: BTreeMap<String, i64>,
+    /// The number of days in the period.
+    pub period_days: i64,
+}
+
+/// The figures of a period close (spec 11.3).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub rent: i128,
+    pub income: i128,
+    pub service: i128,
+    pub expenses: i128,
+    pub carry_in: i128,
+    /// rent + income − service − expenses + carry_in.
+    pub net: i128,
+    pub reserve: i128,
+    pub pool: i128,
+    /// Σ days over eligible members.
+    pub member_days: i64,
+    /// The amount of a member who was a member every day of the period.
+    pub dividend: i128,
+    /// Each eligible member's days and amount.
+    pub payouts: BTreeMap<String, (i64, i128)>,
+    pub carry_out: i128,
+}
+
+/// The figures for `inputs` (spec 11.3). All divisions have non-negative
+/// operands and round down.
+pub fn compute(inputs: &Inputs) -> Figures {
+    let net = inputs.rent + inputs.income - inputs.service - inputs.expenses + inputs.carry_in;
+    let member_days: i64 = inputs.days.values().sum();
+    let mut f = Figures {
+        rent: inputs.rent,
+        income: inputs.income,
+        service: inputs.service,
+        expenses: inputs.expenses,
+        carry_in: inputs.carry_in,
+        net,
+        member_days,
+        ..Figures::default()
+    };
+    if net <= 0 {
+        // A deficit (or nothing): no reserve, no dividend, all carried.
+        f.carry_out = net;
+        f.payouts = inputs
+            .days
+            .iter()
+            .map(|(m, d)| (m.clone(), (*d, 0)))
+            .collect();
+        return f;
+    }
+    f.reserve = net * inputs.reserve_bps as i128 / 10_000;
+    f.pool = net - f.reserve;
+    if member_days == 0 {
+        f.carry_out = f.pool;
+        return f;
+    }
+    let w = member_days as i128;
+    f.dividend = f.pool * inputs.period_days as i128 / w;
+    let mut paid = 0i128;
+    for (m, d) in &inputs.days {
+        let amount = f.pool * *d as i128 / w;
+        paid += amount;
+        f.payouts.insert(m.clone(), (*d, amount));
+    }
+    f.carry_out = f.pool - paid;
+    f
+}
+
+/// The days of `[since, until)` that fall in the month starting `start`.
+pub fn member_days(since: Date, until: Option<Date>, start: Date) -> i64 {
+    let len = date::days_in_month(start.year(), start.month()) as i64;
+    let (p0, p1) = (start.to_days(), start.to_days() + len);
+    let a = since.to_days().max(p0);
+    let b = until.map_or(p1, |u| u.to_days().min(p1));
+    (b - a).max(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn days(list: &[(&str, i64)]) -> BTreeMap<String, i64> {
+        list.iter().map(|(m, d)| (m.to_string(), *d)).collect()
+    }
+
+    /// spec 11.5, example 1.
+    #[test]
+    fn worked_example() {
+        let f = compute(&Inputs {
+            rent: 100_000,
+            income: 0,
+            service: 70_000,
+            expenses: 0,
+            carry_in: 2,
+            reserve_bps: 1_000,
+            days: days(&[("a", 30), ("b", 30), ("c", 15)]),
+            period_days: 30,
+        });
+        assert_eq!((f.net, f.reserve, f.pool), (30_002, 3_000, 27_002));
+        assert_eq!(f.member_days, 75);
+        assert_eq!(f.dividend, 10_800);
+        assert_eq!(f.payouts["a"], (30, 10_800));
+        assert_eq!(f.payouts["c"], (15, 5_400));
+        assert_eq!(f.carry_out, 2);
+    }
+
+    #[test]
+    fn nothing_is_lost() {
+        for pool_seed in [1i128, 7, 99, 1_000_003] {
+            let f = compute(&Inputs {
+                rent: pool_seed,
+                days: days(&[("a", 31), ("b", 31), ("c", 1), ("d", 17)]),
+                period_days: 31,
+                ..Inputs::default()
+            });
+            let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+            assert_eq!(paid + f.carry_out + f.reserve, f.net);
+            assert_eq!(f.payouts["a"].1, f.payouts["b"].1);
+            assert!(f.carry_out >= 0 && f.carry_out < 4);
+        }
+    }
+
+    #[test]
+    fn deficit_is_carried() {
+        let f = compute(&Inputs {
+            rent: 10,
+            service: 25,
+            carry_in: 3,
+            reserve_bps: 5_000,
+            days: days(&[("a", 30)]),
+            period_days: 30,
+            ..Inputs::default()
+        });
+        assert_eq!((f.net, f.reserve, f.pool, f.carry_out), (-12, 0, 0, -12));
+        assert_eq!(f.payouts["a"], (30, 0));
+    }
+
+    #[test]
+    fn member_days_at_the_edges() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        let june = d("2025-06-01");
+        assert_eq!(member_days(d("2025-01-01"), None, june), 30);
+        assert_eq!(member_days(d("2025-06-30"), None, june), 1); // joins on the last day
+        assert_eq!(member_days(d("2025-01-01"), Some(d("2025-06-01")), june), 0); // leaves on the first
+        assert_eq!(
+            member_days(d("2025-06-10"), Some(d("2025-06-20")), june),
+            10
+        );
+        assert_eq!(member_days(d("2025-07-01"), None, june), 0);
+    }
+}
