@@ -72,7 +72,10 @@ impl Finding {
         let opt_int = |v: Option<u64>| v.map_or(Value::Null, |n| Value::Int(n as i64));
         o.insert("entry", opt_int(self.entry));
         o.insert("line", opt_int(self.line));
-        o.insert("kind", self.kind.map_or(Value::Null, |k| Value::from(k.name())));
+        o.insert(
+            "kind",
+            self.kind.map_or(Value::Null, |k| Value::from(k.name())),
+        );
         o.insert("field", self.field.clone().map_or(Value::Null, Value::from));
         o.insert("detail", Value::from(self.detail.clone()));
         Value::Object(o)
@@ -189,7 +192,8 @@ pub fn audit<R: BufRead>(input: R, options: &Options) -> io::Result<Report> {
     // (line, hash), so the report counts only entries fully verified.
     let mut unconfirmed: Vec<Hash> = Vec::new();
     // Entry hashes at the sizes the checkpoints name.
-    let mut wanted: Vec<(u64, Option<Hash>)> = options.checkpoints.iter().map(|c| (c.size, None)).collect();
+    let mut wanted: Vec<(u64, Option<Hash>)> =
+        options.checkpoints.iter().map(|c| (c.size, None)).collect();
 
     let mut stop: Option<Finding> = None;
     while let Some(next) = reader.next_line() {
@@ -285,13 +289,21 @@ fn confirm(report: &mut Report, unconfirmed: &mut Vec<Hash>, bad_entry: Option<u
     unconfirmed.clear();
 }
 
-fn check_checkpoint(cp: &Checkpoint, i: usize, linker: &Linker, at_size: Option<Hash>) -> Option<Finding> {
+fn check_checkpoint(
+    cp: &Checkpoint,
+    i: usize,
+    linker: &Linker,
+    at_size: Option<Hash>,
+) -> Option<Finding> {
     let finding = |rule, field: Option<String>, detail: String| Finding {
         rule,
         entry: None,
         line: None,
         kind: None,
-        field: Some(format!("checkpoint[{i}]{}", field.map(|f| format!(".{f}")).unwrap_or_default())),
+        field: Some(format!(
+            "checkpoint[{i}]{}",
+            field.map(|f| format!(".{f}")).unwrap_or_default()
+        )),
         detail,
     };
     if let Err(e) = cp.verify_signatures() {

@@ -57,7 +57,13 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at entry {} (line {})", self.rule, self.entry(), self.line)?;
+        write!(
+            f,
+            "{} at entry {} (line {})",
+            self.rule,
+            self.entry(),
+            self.line
+        )?;
         if let Some(field) = &self.field {
             write!(f, " in {field}")?;
         }
@@ -200,7 +206,8 @@ fn entry_from_value(value: &Value, hash: Hash) -> Result<Entry, EntryError> {
     let seq = seq_v
         .as_i64()
         .ok_or_else(|| document::type_error(Rule::Chn1, "seq", "integer", seq_v))?;
-    let seq = u64::try_from(seq).map_err(|_| EntryError::new(Rule::Chn1, "seq", "negative sequence number"))?;
+    let seq = u64::try_from(seq)
+        .map_err(|_| EntryError::new(Rule::Chn1, "seq", "negative sequence number"))?;
     let prev = Hash(document::binary::<32>(obj.get("prev").unwrap(), "prev")?);
     let doc = Document::from_value(obj.get("doc").unwrap()).map_err(|mut e| {
         e.field = if e.field.is_empty() {
@@ -304,7 +311,11 @@ impl Linker {
             }
             Some(c) => {
                 if e.doc.kind == Kind::Charter {
-                    return Err(EntryError::new(Rule::Chn4, "doc.kind", "a charter after the genesis entry"));
+                    return Err(EntryError::new(
+                        Rule::Chn4,
+                        "doc.kind",
+                        "a charter after the genesis entry",
+                    ));
                 }
                 c
             }
@@ -316,14 +327,14 @@ impl Linker {
                 format!("commune {}, expected {}", e.doc.commune, commune),
             ));
         }
-        if let Some(last) = self.last_date {
-            if e.doc.date < last {
-                return Err(EntryError::new(
-                    Rule::Chn6,
-                    "doc.date",
-                    format!("date {} before the previous entry's {}", e.doc.date, last),
-                ));
-            }
+        if let Some(last) = self.last_date
+            && e.doc.date < last
+        {
+            return Err(EntryError::new(
+                Rule::Chn6,
+                "doc.date",
+                format!("date {} before the previous entry's {}", e.doc.date, last),
+            ));
         }
         if !self.seen.insert(e.doc_hash.0) {
             return Err(EntryError::new(

@@ -64,7 +64,11 @@ impl Checkpoint {
     /// Parses a checkpoint file: one canonical JSON line with its LF.
     pub fn parse(bytes: &[u8]) -> Result<Checkpoint, Error> {
         let line = bytes.strip_suffix(b"\n").ok_or_else(|| {
-            Error::new(Rule::Enc2, "", "a checkpoint file is one line ending with LF")
+            Error::new(
+                Rule::Enc2,
+                "",
+                "a checkpoint file is one line ending with LF",
+            )
         })?;
         let v = canonical::parse_canonical(line)
             .map_err(|e| Error::new(e.rule, "", format!("at byte {}: {}", e.offset, e.detail)))?;
@@ -101,7 +105,11 @@ impl Checkpoint {
         }
         let size = get("size").as_i64().unwrap();
         if size < 1 {
-            return Err(Error::new(Rule::Ckp1, at("size"), format!("size {size}, at least 1")));
+            return Err(Error::new(
+                Rule::Ckp1,
+                at("size"),
+                format!("size {size}, at least 1"),
+            ));
         }
         let commune = Hash(document::binary::<32>(get("commune"), &at("commune"))?);
         let head = Hash(document::binary::<32>(get("head"), &at("head"))?);
@@ -184,11 +192,19 @@ pub enum Mismatch {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Mismatch::Commune { chain } => write!(f, "the checkpoint is for another commune than {chain}"),
-            Mismatch::Shorter { chain_size } => {
-                write!(f, "the chain has {chain_size} entries, fewer than the checkpoint's size")
+            Mismatch::Commune { chain } => {
+                write!(f, "the checkpoint is for another commune than {chain}")
             }
-            Mismatch::Head { chain_head } => write!(f, "the chain's entry at that size hashes to {chain_head}: a fork"),
+            Mismatch::Shorter { chain_size } => {
+                write!(
+                    f,
+                    "the chain has {chain_size} entries, fewer than the checkpoint's size"
+                )
+            }
+            Mismatch::Head { chain_head } => write!(
+                f,
+                "the chain's entry at that size hashes to {chain_head}: a fork"
+            ),
         }
     }
 }
@@ -210,9 +226,13 @@ pub struct ForkProof {
 impl ForkProof {
     /// Parses a fork-proof file: one canonical JSON line with its LF.
     pub fn parse(bytes: &[u8]) -> Result<ForkProof, Error> {
-        let line = bytes
-            .strip_suffix(b"\n")
-            .ok_or_else(|| Error::new(Rule::Enc2, "", "a fork proof file is one line ending with LF"))?;
+        let line = bytes.strip_suffix(b"\n").ok_or_else(|| {
+            Error::new(
+                Rule::Enc2,
+                "",
+                "a fork proof file is one line ending with LF",
+            )
+        })?;
         let v = canonical::parse_canonical(line)
             .map_err(|e| Error::new(e.rule, "", format!("at byte {}: {}", e.offset, e.detail)))?;
         let obj = v
@@ -238,7 +258,12 @@ impl ForkProof {
                 .enumerate()
                 .map(|(i, e)| match e {
                     Value::Object(_) => Ok(canonical::encode(e)),
-                    _ => Err(document::type_error(Rule::Frk1, &format!("{k}[{i}]"), "object", e)),
+                    _ => Err(document::type_error(
+                        Rule::Frk1,
+                        &format!("{k}[{i}]"),
+                        "object",
+                        e,
+                    )),
                 })
                 .collect()
         };
@@ -280,11 +305,19 @@ impl ForkProof {
         self.a.verify_signatures().map_err(|e| prefix(e, "a"))?;
         self.b.verify_signatures().map_err(|e| prefix(e, "b"))?;
         if self.a.commune != self.b.commune {
-            return Err(Error::new(Rule::Frk2, "b.commune", "the checkpoints are of two communes"));
+            return Err(Error::new(
+                Rule::Frk2,
+                "b.commune",
+                "the checkpoints are of two communes",
+            ));
         }
         if self.entries_a.is_empty() && self.entries_b.is_empty() {
             if self.a.size != self.b.size {
-                return Err(Error::new(Rule::Frk2, "entries_a", "checkpoints of different sizes need entries"));
+                return Err(Error::new(
+                    Rule::Frk2,
+                    "entries_a",
+                    "checkpoints of different sizes need entries",
+                ));
             }
             if self.a.head == self.b.head {
                 return Err(Error::new(Rule::Frk2, "b.head", "the checkpoints agree"));
@@ -294,7 +327,11 @@ impl ForkProof {
         let at_a = run_hash(&self.a, self.position, &self.entries_a, "entries_a")?;
         let at_b = run_hash(&self.b, self.position, &self.entries_b, "entries_b")?;
         if at_a == at_b {
-            return Err(Error::new(Rule::Frk2, "position", "the two chains agree at this position"));
+            return Err(Error::new(
+                Rule::Frk2,
+                "position",
+                "the two chains agree at this position",
+            ));
         }
         Ok(())
     }
@@ -313,7 +350,11 @@ fn run_hash(cp: &Checkpoint, position: u64, lines: &[Vec<u8>], field: &str) -> R
         return Err(Error::new(
             Rule::Frk2,
             field,
-            format!("{} entries, expected those from position {position} to size {}", lines.len(), cp.size),
+            format!(
+                "{} entries, expected those from position {position} to size {}",
+                lines.len(),
+                cp.size
+            ),
         ));
     }
     let mut first = None;
@@ -322,21 +363,37 @@ fn run_hash(cp: &Checkpoint, position: u64, lines: &[Vec<u8>], field: &str) -> R
         let at = format!("{field}[{i}]");
         let e: Entry = chain::parse_entry(line).map_err(|e| prefix(e, &at))?;
         if e.seq != position + i as u64 {
-            return Err(Error::new(Rule::Frk2, format!("{at}.seq"), "entries out of sequence"));
+            return Err(Error::new(
+                Rule::Frk2,
+                format!("{at}.seq"),
+                "entries out of sequence",
+            ));
         }
         if e.doc.commune != cp.commune {
-            return Err(Error::new(Rule::Frk2, format!("{at}.doc.commune"), "entry of another commune"));
+            return Err(Error::new(
+                Rule::Frk2,
+                format!("{at}.doc.commune"),
+                "entry of another commune",
+            ));
         }
-        if let Some(p) = prev {
-            if e.prev != p {
-                return Err(Error::new(Rule::Frk2, format!("{at}.prev"), "entries do not link"));
-            }
+        if let Some(p) = prev
+            && e.prev != p
+        {
+            return Err(Error::new(
+                Rule::Frk2,
+                format!("{at}.prev"),
+                "entries do not link",
+            ));
         }
         first.get_or_insert(e.hash);
         prev = Some(e.hash);
     }
     if prev != Some(cp.head) {
-        return Err(Error::new(Rule::Frk2, field, "the last entry does not hash to the checkpoint's head"));
+        return Err(Error::new(
+            Rule::Frk2,
+            field,
+            "the last entry does not hash to the checkpoint's head",
+        ));
     }
     Ok(first.expect("run is non-empty"))
 }

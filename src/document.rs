@@ -156,7 +156,12 @@ pub(crate) fn type_error(rule: Rule, field: &str, want: &str, got: &Value) -> Er
 /// Checks that `obj` has exactly the members `names` (closed schema);
 /// reports the first unknown member in canonical order, then the first
 /// missing one.
-pub(crate) fn exact_members(obj: &Object, names: &[&str], rule: Rule, path: &str) -> Result<(), Error> {
+pub(crate) fn exact_members(
+    obj: &Object,
+    names: &[&str],
+    rule: Rule,
+    path: &str,
+) -> Result<(), Error> {
     for k in obj.keys() {
         if !names.contains(&k) {
             return Err(Error::new(rule, join(path, k), "unknown member"));
@@ -179,7 +184,12 @@ fn join(path: &str, k: &str) -> String {
 }
 
 /// Parses a signature list (DOC-4 / CKP-2 order rule given as `order_rule`).
-pub(crate) fn signatures(v: &Value, field: &str, schema_rule: Rule, order_rule: Rule) -> Result<Vec<Signature>, Error> {
+pub(crate) fn signatures(
+    v: &Value,
+    field: &str,
+    schema_rule: Rule,
+    order_rule: Rule,
+) -> Result<Vec<Signature>, Error> {
     let arr = v
         .as_array()
         .ok_or_else(|| type_error(schema_rule, field, "array", v))?;
@@ -202,15 +212,15 @@ pub(crate) fn signatures(v: &Value, field: &str, schema_rule: Rule, order_rule: 
         exact_members(obj, &["key", "sig"], schema_rule, &path)?;
         let key = binary::<32>(obj.get("key").unwrap(), &format!("{path}.key"))?;
         let sig = binary::<64>(obj.get("sig").unwrap(), &format!("{path}.sig"))?;
-        if let Some(prev) = out.last() {
-            if prev.key >= key {
-                let what = if prev.key == key {
-                    "two signatures by the same key"
-                } else {
-                    "signatures not sorted by key"
-                };
-                return Err(Error::new(order_rule, format!("{path}.key"), what));
-            }
+        if let Some(prev) = out.last()
+            && prev.key >= key
+        {
+            let what = if prev.key == key {
+                "two signatures by the same key"
+            } else {
+                "signatures not sorted by key"
+            };
+            return Err(Error::new(order_rule, format!("{path}.key"), what));
         }
         out.push(Signature { key, sig });
     }
@@ -278,7 +288,11 @@ impl Document {
         }
         let version = get("v").as_i64().unwrap();
         if version != VERSION {
-            return Err(Error::new(Rule::Doc2, "v", format!("version {version}, expected {VERSION}")));
+            return Err(Error::new(
+                Rule::Doc2,
+                "v",
+                format!("version {version}, expected {VERSION}"),
+            ));
         }
         let kind_name = get("kind").as_str().unwrap();
         let kind = Kind::from_name(kind_name)
@@ -364,8 +378,6 @@ impl Document {
     /// Whether `key` has signed this document (presence only; validity is
     /// [`Document::verify_signatures`]).
     pub fn signed_by(&self, key: &[u8; 32]) -> bool {
-        self.sigs
-            .binary_search_by(|s| s.key.cmp(key))
-            .is_ok()
+        self.sigs.binary_search_by(|s| s.key.cmp(key)).is_ok()
     }
 }

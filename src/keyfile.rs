@@ -77,7 +77,9 @@ pub fn write(path: &Path, key: &SecretKey) -> Result<(), Error> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().ok_or_else(|| io(io::Error::other("not a file name")))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io(io::Error::other("not a file name")))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(format!(".tmp{}", std::process::id()));
@@ -97,7 +99,9 @@ pub fn write(path: &Path, key: &SecretKey) -> Result<(), Error> {
             }
             Ok(())
         }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::Exists(path.to_path_buf())),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            Err(Error::Exists(path.to_path_buf()))
+        }
         Err(e) => Err(io(e)),
     }
 }
@@ -105,7 +109,11 @@ pub fn write(path: &Path, key: &SecretKey) -> Result<(), Error> {
 #[cfg(unix)]
 fn create_private(p: &Path) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new().write(true).create_new(true).mode(0o600).open(p)
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(p)
 }
 
 #[cfg(not(unix))]

@@ -30,7 +30,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Audit a chain file: encoding, links and every signature.
-    #[command(after_help = "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.\n\nExamples:\n  commonstock audit examples/commune.jsonl\n  commonstock audit --json chain.jsonl\n  commonstock audit --checkpoint head.checkpoint chain.jsonl")]
+    #[command(
+        after_help = "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.\n\nExamples:\n  commonstock audit examples/commune.jsonl\n  commonstock audit --json chain.jsonl\n  commonstock audit --checkpoint head.checkpoint chain.jsonl"
+    )]
     Audit {
         /// The chain file, or `-` for standard input.
         chain: String,
@@ -42,7 +44,9 @@ enum Command {
         checkpoints: Vec<PathBuf>,
     },
     /// Generate a secret key; print its public key.
-    #[command(after_help = "The key file is created with mode 0600 and is never overwritten.\n\nExample:\n  commonstock keygen --out alice.key")]
+    #[command(
+        after_help = "The key file is created with mode 0600 and is never overwritten.\n\nExample:\n  commonstock keygen --out alice.key"
+    )]
     Keygen {
         /// Where to write the secret key file.
         #[arg(long, short)]

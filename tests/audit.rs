@@ -4,14 +4,14 @@
 
 mod common;
 
+use common::*;
+use commonstock::Rule;
 use commonstock::audit::{self, Options, Report};
 use commonstock::canonical::{self, Value};
-use commonstock::checkpoint::Checkpoint;
 use commonstock::chain::Builder;
+use commonstock::checkpoint::Checkpoint;
 use commonstock::document::Kind;
 use commonstock::hash;
-use commonstock::Rule;
-use common::*;
 
 fn run(bytes: &[u8]) -> Report {
     audit::audit(bytes, &Options::default()).unwrap()
@@ -19,7 +19,12 @@ fn run(bytes: &[u8]) -> Report {
 
 fn first(bytes: &[u8]) -> (Rule, Option<u64>) {
     let r = run(bytes);
-    assert_eq!(r.findings.len(), 1, "one integrity finding expected: {:?}", r.findings);
+    assert_eq!(
+        r.findings.len(),
+        1,
+        "one integrity finding expected: {:?}",
+        r.findings
+    );
     (r.findings[0].rule, r.findings[0].entry)
 }
 
@@ -48,7 +53,9 @@ fn changed_byte_in_body_breaks_the_signature_or_link() {
     let (b, _) = small_chain("Alpha", 5);
     let mut lines = b.lines().to_vec();
     // "amount":102 -> "amount":103 in entry 3: canonical still, signature no longer matches
-    let s = String::from_utf8(lines[3].clone()).unwrap().replace("\"amount\":102", "\"amount\":103");
+    let s = String::from_utf8(lines[3].clone())
+        .unwrap()
+        .replace("\"amount\":102", "\"amount\":103");
     lines[3] = s.into_bytes();
     // the signature of entry 3 fails before entry 4's prev is looked at
     assert_eq!(first(&lines_to_bytes(&lines)), (Rule::Sig6, Some(3)));
@@ -58,7 +65,9 @@ fn changed_byte_in_body_breaks_the_signature_or_link() {
 fn changed_byte_in_last_entry_is_a_forged_signature() {
     let (b, _) = small_chain("Alpha", 5);
     let mut lines = b.lines().to_vec();
-    let s = String::from_utf8(lines[5].clone()).unwrap().replace("rent 4", "rent 9");
+    let s = String::from_utf8(lines[5].clone())
+        .unwrap()
+        .replace("rent 4", "rent 9");
     lines[5] = s.into_bytes();
     assert_eq!(first(&lines_to_bytes(&lines)), (Rule::Sig6, Some(5)));
 }
@@ -94,7 +103,10 @@ fn wrong_previous_hash() {
     let mut lines = b.lines().to_vec();
     let mut v = canonical::parse(&lines[4]).unwrap();
     if let Value::Object(o) = &mut v {
-        o.insert("prev", Value::from(hash::entry(b"not the previous line").to_b64()));
+        o.insert(
+            "prev",
+            Value::from(hash::entry(b"not the previous line").to_b64()),
+        );
     }
     lines[4] = canonical::encode(&v);
     assert_eq!(first(&lines_to_bytes(&lines)), (Rule::Chn3, Some(4)));
@@ -106,7 +118,9 @@ fn replayed_document_at_its_right_position() {
     let (b, _) = small_chain("Alpha", 3);
     let mut v = canonical::parse(&b.lines()[3]).unwrap();
     let doc = match &mut v {
-        Value::Object(o) => commonstock::document::Document::from_value(o.get("doc").unwrap()).unwrap(),
+        Value::Object(o) => {
+            commonstock::document::Document::from_value(o.get("doc").unwrap()).unwrap()
+        }
         _ => unreachable!(),
     };
     let mut b2 = b.clone();
@@ -119,7 +133,13 @@ fn forged_signature() {
     let (b, commune) = small_chain("Alpha", 3);
     let mut b2 = b.clone();
     // a document whose signature was made by another key but claims key 1
-    let mut d = doc(commune, Kind::Payment, "2025-12-31", obj(&[("memo", Value::from("forged"))]), &[&key(9)]);
+    let mut d = doc(
+        commune,
+        Kind::Payment,
+        "2025-12-31",
+        obj(&[("memo", Value::from("forged"))]),
+        &[&key(9)],
+    );
     d.sigs[0].key = key(1).public_key();
     b2.push(&d);
     assert_eq!(first(&b2.to_bytes()), (Rule::Sig6, Some(4)));
@@ -156,7 +176,9 @@ fn non_canonical_line() {
     let (b, _) = small_chain("Alpha", 3);
     let mut lines = b.lines().to_vec();
     // the same value with a space after the first colon
-    let s = String::from_utf8(lines[2].clone()).unwrap().replacen("\":", "\": ", 1);
+    let s = String::from_utf8(lines[2].clone())
+        .unwrap()
+        .replacen("\":", "\": ", 1);
     lines[2] = s.into_bytes();
     assert_eq!(first(&lines_to_bytes(&lines)), (Rule::Enc8, Some(2)));
 }
@@ -168,19 +190,26 @@ fn framing_errors() {
     // missing final LF
     assert_eq!(first(&good[..good.len() - 1]), (Rule::Enc2, Some(2)));
     // CRLF
-    let crlf = String::from_utf8(good.clone()).unwrap().replacen('\n', "\r\n", 1);
+    let crlf = String::from_utf8(good.clone())
+        .unwrap()
+        .replacen('\n', "\r\n", 1);
     assert_eq!(first(crlf.as_bytes()), (Rule::Enc2, Some(0)));
     // BOM
     let mut bom = b"\xEF\xBB\xBF".to_vec();
     bom.extend_from_slice(&good);
     assert_eq!(first(&bom), (Rule::Enc2, Some(0)));
     // empty line between entries
-    let empty = String::from_utf8(good.clone()).unwrap().replacen('\n', "\n\n", 1);
+    let empty = String::from_utf8(good.clone())
+        .unwrap()
+        .replacen('\n', "\n\n", 1);
     assert_eq!(first(empty.as_bytes()), (Rule::Enc2, Some(1)));
     // empty file
     let r = run(b"");
     assert_eq!(r.findings.len(), 1);
-    assert_eq!((r.findings[0].rule, r.findings[0].entry), (Rule::Chn8, None));
+    assert_eq!(
+        (r.findings[0].rule, r.findings[0].entry),
+        (Rule::Chn8, None)
+    );
     // truncated mid-line
     let cut = &good[..good.len() / 2];
     assert!(matches!(first(cut).0, Rule::Enc2 | Rule::Enc3));
@@ -195,7 +224,13 @@ fn genesis_must_be_a_charter_and_unique() {
     assert_eq!(first(&b2.to_bytes()), (Rule::Chn4, Some(2)));
 
     let mut b3 = Builder::new();
-    b3.push(&doc(commune, Kind::Payment, "2025-01-01", obj(&[]), &[&key(1)]));
+    b3.push(&doc(
+        commune,
+        Kind::Payment,
+        "2025-01-01",
+        obj(&[]),
+        &[&key(1)],
+    ));
     assert_eq!(first(&b3.to_bytes()), (Rule::Chn4, Some(0)));
 }
 
@@ -212,14 +247,26 @@ fn charter_must_name_its_own_commune_id() {
 fn dates_must_not_decrease() {
     let (b, commune) = small_chain("Alpha", 3);
     let mut b2 = b.clone();
-    b2.push(&doc(commune, Kind::Payment, "2024-12-31", obj(&[("memo", Value::from("late"))]), &[&key(1)]));
+    b2.push(&doc(
+        commune,
+        Kind::Payment,
+        "2024-12-31",
+        obj(&[("memo", Value::from("late"))]),
+        &[&key(1)],
+    ));
     assert_eq!(first(&b2.to_bytes()), (Rule::Chn6, Some(4)));
 }
 
 #[test]
 fn unsorted_or_duplicate_signatures() {
     let (b, commune) = small_chain("Alpha", 1);
-    let mut d = doc(commune, Kind::Payment, "2025-12-31", obj(&[]), &[&key(1), &key(2)]);
+    let mut d = doc(
+        commune,
+        Kind::Payment,
+        "2025-12-31",
+        obj(&[]),
+        &[&key(1), &key(2)],
+    );
     d.sigs.swap(0, 1);
     let mut b2 = b.clone();
     b2.push(&d);
@@ -235,10 +282,22 @@ fn unsorted_or_duplicate_signatures() {
 fn bad_signature_before_bad_link_is_reported_first() {
     let (b, commune) = small_chain("Alpha", 3);
     let mut b2 = b.clone();
-    let mut d = doc(commune, Kind::Payment, "2025-12-31", obj(&[("memo", Value::from("x"))]), &[&key(1)]);
+    let mut d = doc(
+        commune,
+        Kind::Payment,
+        "2025-12-31",
+        obj(&[("memo", Value::from("x"))]),
+        &[&key(1)],
+    );
     d.sigs[0].sig[40] ^= 1; // in S, still below L
     b2.push(&d);
-    b2.push(&doc(commune, Kind::Payment, "2025-12-31", obj(&[("memo", Value::from("y"))]), &[&key(1)]));
+    b2.push(&doc(
+        commune,
+        Kind::Payment,
+        "2025-12-31",
+        obj(&[("memo", Value::from("y"))]),
+        &[&key(1)],
+    ));
     // swapped, the entry at index 4 has seq 5: CHN-2 there, before any
     // signature of that line is looked at
     let mut lines = b2.lines().to_vec();
@@ -261,24 +320,48 @@ fn checkpoints_agree_or_are_reported() {
     let sound = run(&bytes);
     let mut cp = Checkpoint::new(commune, 6, sound.head.unwrap());
     cp.sign(&key(1)).unwrap();
-    let ok = audit::audit(&bytes[..], &Options { checkpoints: vec![cp.clone()] }).unwrap();
+    let ok = audit::audit(
+        &bytes[..],
+        &Options {
+            checkpoints: vec![cp.clone()],
+        },
+    )
+    .unwrap();
     assert!(ok.is_valid(), "{:?}", ok.findings);
 
     // the chain was truncated (an entry withheld)
     let (short, _) = small_chain("Alpha", 4);
-    let r = audit::audit(&short.to_bytes()[..], &Options { checkpoints: vec![cp.clone()] }).unwrap();
+    let r = audit::audit(
+        &short.to_bytes()[..],
+        &Options {
+            checkpoints: vec![cp.clone()],
+        },
+    )
+    .unwrap();
     assert_eq!(r.findings.len(), 1);
     assert_eq!(r.findings[0].rule, Rule::Ckp3);
 
     // a checkpoint at size 3 whose head is not entry 2's hash: a fork
     let mut fork = Checkpoint::new(commune, 3, hash::entry(b"elsewhere"));
     fork.sign(&key(2)).unwrap();
-    let r = audit::audit(&bytes[..], &Options { checkpoints: vec![fork] }).unwrap();
+    let r = audit::audit(
+        &bytes[..],
+        &Options {
+            checkpoints: vec![fork],
+        },
+    )
+    .unwrap();
     assert_eq!(r.findings[0].rule, Rule::Ckp3);
 
     // a checkpoint with a bad cosignature
     let mut bad = cp.clone();
     bad.sigs[0].sig[40] ^= 1;
-    let r = audit::audit(&bytes[..], &Options { checkpoints: vec![bad] }).unwrap();
+    let r = audit::audit(
+        &bytes[..],
+        &Options {
+            checkpoints: vec![bad],
+        },
+    )
+    .unwrap();
     assert_eq!(r.findings[0].rule, Rule::Sig6);
 }

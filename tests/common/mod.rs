@@ -30,7 +30,10 @@ pub fn charter_body(name: &str, founders: &[&SecretKey]) -> Object {
         .iter()
         .map(|k| Value::from(commonstock::b64::encode(&k.public_key())))
         .collect();
-    obj(&[("name", Value::from(name)), ("founders", Value::Array(list))])
+    obj(&[
+        ("name", Value::from(name)),
+        ("founders", Value::Array(list)),
+    ])
 }
 
 /// A signed document.
@@ -51,7 +54,10 @@ pub fn small_chain(name: &str, n: usize) -> (Builder, Hash) {
     let mut builder = Builder::new();
     builder.push(&doc(commune, Kind::Charter, "2025-01-01", body, &[&a, &b]));
     for i in 0..n {
-        let body = obj(&[("amount", Value::Int(100 + i as i64)), ("memo", Value::from(format!("{name} rent {i}")))]);
+        let body = obj(&[
+            ("amount", Value::Int(100 + i as i64)),
+            ("memo", Value::from(format!("{name} rent {i}"))),
+        ]);
         let signer = if i % 2 == 0 { &a } else { &b };
         let d = format!("2025-{:02}-15", 1 + (i % 12));
         let d = if i < 12 { d } else { "2025-12-31".to_string() };
