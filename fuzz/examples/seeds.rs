@@ -36,7 +36,12 @@ fn main() {
     // document: the documents of the fixture chains, as canonical JSON.
     for (i, line) in fx.main.lines().iter().chain(fx.foreign.lines()).enumerate() {
         let e = chain::parse_entry(line).unwrap();
-        write(dir, "document", &format!("doc-{i}"), &canonical::encode(&e.doc.to_value()));
+        write(
+            dir,
+            "document",
+            &format!("doc-{i}"),
+            &canonical::encode(&e.doc.to_value()),
+        );
     }
 
     // chain: whole sound chains and a couple of prefixes.
@@ -47,16 +52,40 @@ fn main() {
     write(dir, "chain", "genesis-only", &first);
 
     // checkpoint: two checkpoints and both forms of fork proof.
-    write(dir, "checkpoint", "checkpoint-main", &fx.checkpoint_main.to_bytes());
-    write(dir, "checkpoint", "checkpoint-fork", &fx.checkpoint_fork.to_bytes());
-    write(dir, "checkpoint", "proof-runs", &fx.proof_runs.to_bytes().unwrap());
-    write(dir, "checkpoint", "proof-heads", &fx.proof_heads.to_bytes().unwrap());
+    write(
+        dir,
+        "checkpoint",
+        "checkpoint-main",
+        &fx.checkpoint_main.to_bytes(),
+    );
+    write(
+        dir,
+        "checkpoint",
+        "checkpoint-fork",
+        &fx.checkpoint_fork.to_bytes(),
+    );
+    write(
+        dir,
+        "checkpoint",
+        "proof-runs",
+        &fx.proof_runs.to_bytes().unwrap(),
+    );
+    write(
+        dir,
+        "checkpoint",
+        "proof-heads",
+        &fx.proof_heads.to_bytes().unwrap(),
+    );
 
     // Sanity: the seeds are what they claim to be, so a fuzzer starts from
     // inputs that reach the deepest checks.
     use commonstock::audit::{self, Options};
     for b in [&fx.main, &fx.fork, &fx.foreign] {
-        assert!(audit::audit(&b.to_bytes()[..], &Options::default()).unwrap().is_valid());
+        assert!(
+            audit::audit(&b.to_bytes()[..], &Options::default())
+                .unwrap()
+                .is_valid()
+        );
     }
     fx.proof_runs.verify().expect("the runs proof holds");
     fx.proof_heads.verify().expect("the heads proof holds");

@@ -18,13 +18,13 @@ use commonstock::audit::{self, Options};
 use commonstock::canonical::{self, Value};
 use commonstock::hash::{self, Hash};
 use commonstock::{b64, document::Kind};
-use commonstock_fuzz::{Fixtures, check_no_forgery, check_report};
+use commonstock_fuzz::{Fixtures, Known, check_no_forgery, check_report};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 
 struct State {
     fx: Fixtures,
-    known: std::collections::HashMap<Hash, std::collections::HashSet<(Vec<u8>, Vec<u8>)>>,
+    known: Known,
 }
 
 fn state() -> &'static State {
@@ -65,13 +65,35 @@ enum Edit {
 #[derive(Arbitrary, Debug)]
 enum Op {
     Drop(u8),
-    Dup { from: u8, to: u8 },
+    Dup {
+        from: u8,
+        to: u8,
+    },
     Swap(u8, u8),
-    Splice { source: Source, from: u8, to: u8 },
-    SetByte { line: u8, pos: u16, byte: u8 },
-    Insert { line: u8, pos: u16, bytes: Vec<u8> },
-    Delete { line: u8, pos: u16, len: u8 },
-    Edit { line: u8, edit: Edit },
+    Splice {
+        source: Source,
+        from: u8,
+        to: u8,
+    },
+    SetByte {
+        line: u8,
+        pos: u16,
+        byte: u8,
+    },
+    Insert {
+        line: u8,
+        pos: u16,
+        bytes: Vec<u8>,
+    },
+    Delete {
+        line: u8,
+        pos: u16,
+        len: u8,
+    },
+    Edit {
+        line: u8,
+        edit: Edit,
+    },
     /// Recomputes `seq` and `prev` of every line from its position.
     Relink,
 }
@@ -89,15 +111,21 @@ fn pick(n: u8, len: usize) -> Option<usize> {
 
 /// The entry and document objects of a line, if it has them.
 fn edit_line(line: &mut Vec<u8>, f: impl FnOnce(&mut canonical::Object, &mut canonical::Object)) {
-    let Ok(Value::Object(mut entry)) = canonical::parse(line) else { return };
-    let Some(Value::Object(mut doc)) = entry.remove("doc") else { return };
+    let Ok(Value::Object(mut entry)) = canonical::parse(line) else {
+        return;
+    };
+    let Some(Value::Object(mut doc)) = entry.remove("doc") else {
+        return;
+    };
     f(&mut entry, &mut doc);
     entry.insert("doc", Value::Object(doc));
     *line = canonical::encode(&Value::Object(entry));
 }
 
 fn doc_member(line: &[u8], member: &str) -> Option<Value> {
-    let Ok(Value::Object(entry)) = canonical::parse(line) else { return None };
+    let Ok(Value::Object(entry)) = canonical::parse(line) else {
+        return None;
+    };
     entry.get("doc")?.as_object()?.get(member).cloned()
 }
 
@@ -114,15 +142,19 @@ fn apply_edit(lines: &mut [Vec<u8>], at: usize, edit: Edit) {
         }),
         Edit::CopySig { from_line, index } => {
             let src = other(from_line);
-            let Some(Value::Array(from)) = doc_member(&src, "sigs") else { return };
-            let Some(i) = pick(index, from.len()) else { return };
+            let Some(Value::Array(from)) = doc_member(&src, "sigs") else {
+                return;
+            };
+            let Some(i) = pick(index, from.len()) else {
+                return;
+            };
             let s = from[i].clone();
             edit_line(&mut lines[at], |_, doc| {
                 if let Some(Value::Array(mut sigs)) = doc.remove("sigs") {
                     sigs.push(s);
                     // Keep the order rule satisfied when the keys allow it,
                     // so the signature itself is what gets checked.
-                    sigs.sort_by_key(|v| canonical::encode(v));
+                    sigs.sort_by_key(canonical::encode);
                     doc.insert("sigs", Value::Array(sigs));
                 }
             });
@@ -153,7 +185,9 @@ fn apply_edit(lines: &mut [Vec<u8>], at: usize, edit: Edit) {
             }
         }),
         Edit::CopyCommune(n) => {
-            let Some(c) = doc_member(&other(n), "commune") else { return };
+            let Some(c) = doc_member(&other(n), "commune") else {
+                return;
+            };
             edit_line(&mut lines[at], |_, doc| {
                 doc.insert("commune", c);
             });
@@ -207,11 +241,11 @@ fuzz_target!(|input: Input| {
                 lines.insert(usize::from(to) % (len + 1), l);
             }
             Op::SetByte { line, pos, byte } => {
-                if let Some(l) = pick(line, len) {
-                    if let Some(p) = pick((pos % 256) as u8, lines[l].len()) {
-                        let p = (usize::from(pos) + p) % lines[l].len();
-                        lines[l][p] = byte;
-                    }
+                if let Some(l) = pick(line, len)
+                    && !lines[l].is_empty()
+                {
+                    let p = usize::from(pos) % lines[l].len();
+                    lines[l][p] = byte;
                 }
             }
             Op::Insert { line, pos, bytes } => {

@@ -16,6 +16,9 @@ use commonstock::hash::{self, Hash};
 use commonstock::sig::SecretKey;
 use commonstock::{Rule, b64};
 
+/// Documents by hash, each with the (key, signature) pairs it was seen with.
+pub type Known = HashMap<Hash, HashSet<(Vec<u8>, Vec<u8>)>>;
+
 /// The signing keys every fixture uses.
 pub fn key(n: u8) -> SecretKey {
     SecretKey::from_seed([n; 32])
@@ -47,14 +50,26 @@ pub fn chain(name: &str, payments: usize, variant: &str) -> Builder {
         .iter()
         .map(|k| Value::from(b64::encode(&k.public_key())))
         .collect();
-    let body = obj(&[("name", Value::from(name)), ("founders", Value::Array(founders))]);
+    let body = obj(&[
+        ("name", Value::from(name)),
+        ("founders", Value::Array(founders)),
+    ]);
     let commune = chain::commune_id(&body);
     let mut builder = Builder::new();
-    builder.push(&signed(commune, Kind::Charter, "2025-01-01", body, &[&a, &b]));
+    builder.push(&signed(
+        commune,
+        Kind::Charter,
+        "2025-01-01",
+        body,
+        &[&a, &b],
+    ));
     for i in 0..payments {
         let body = obj(&[
             ("amount", Value::Int(100 + i as i64)),
-            ("memo", Value::from(format!("{name} {variant} {i} \u{e9}\u{1f600}"))),
+            (
+                "memo",
+                Value::from(format!("{name} {variant} {i} \u{e9}\u{1f600}")),
+            ),
         ]);
         // One payment signed by both founders, so some entries hold two
         // signatures and the sort order of `sigs` is exercised.
@@ -132,8 +147,8 @@ impl Fixtures {
     /// Every document any fixture chain holds, by document hash, with the
     /// signatures it carries there: what an attacker without the keys can
     /// reuse.
-    pub fn known_documents(&self) -> HashMap<Hash, HashSet<(Vec<u8>, Vec<u8>)>> {
-        let mut known: HashMap<Hash, HashSet<(Vec<u8>, Vec<u8>)>> = HashMap::new();
+    pub fn known_documents(&self) -> Known {
+        let mut known = Known::new();
         for b in [&self.main, &self.fork, &self.foreign] {
             for line in b.lines() {
                 let e = chain::parse_entry(line).expect("fixture entries are sound");
@@ -170,7 +185,11 @@ pub fn check_report(bytes: &[u8], report: &Report) {
         assert_eq!(report.head, None);
     } else {
         let last = lines[report.entries as usize - 1];
-        assert_eq!(report.head, Some(hash::entry(last)), "head is the last sound entry");
+        assert_eq!(
+            report.head,
+            Some(hash::entry(last)),
+            "head is the last sound entry"
+        );
     }
     if report.is_valid() {
         assert_eq!(report.entries as usize, lines.len());
@@ -191,7 +210,7 @@ pub fn check_report(bytes: &[u8], report: &Report) {
 /// without the keys: every document in it is a fixture document, and every
 /// signature on it is one of that document's fixture signatures. Anything
 /// else would be a forgery.
-pub fn check_no_forgery(bytes: &[u8], known: &HashMap<Hash, HashSet<(Vec<u8>, Vec<u8>)>>) {
+pub fn check_no_forgery(bytes: &[u8], known: &Known) {
     for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let e = chain::parse_entry(line).expect("a valid chain's lines parse");
         let sigs = known
