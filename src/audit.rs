@@ -16,12 +16,14 @@
 //! Memory is bounded by one line, one batch of signatures and one hash per
 //! document (for the replay rule), never by the whole file.
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 
 use crate::canonical::{self, Object, Value};
 use crate::chain::{self, LineReader, Linker, ReadError};
 use crate::checkpoint::Checkpoint;
 use crate::commune::{self, State};
+use crate::dividend::Figures;
 use crate::document::Kind;
 use crate::hash::Hash;
 use crate::rule::Rule;
@@ -157,6 +159,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Whether the integrity layers passed (no finding ended the audit).
     pub integrity: bool,
+    /// The recomputed figures of every applied period close, by period
+    /// (a month index).
+    pub dividends: BTreeMap<i64, Figures>,
 }
 
 impl Report {
@@ -175,6 +180,15 @@ impl Report {
         let h = |h: Option<Hash>| h.map_or(Value::Null, |h| Value::from(h.to_b64()));
         o.insert("commune", h(self.commune));
         o.insert("head", h(self.head));
+        o.insert(
+            "dividends",
+            Value::Array(
+                self.dividends
+                    .iter()
+                    .map(|(p, f)| crate::dividend::figures_value(*p, f))
+                    .collect(),
+            ),
+        );
         o.insert(
             "findings",
             Value::Array(self.findings.iter().map(Finding::to_value).collect()),
@@ -343,6 +357,7 @@ pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(
         return Ok((report, state));
     }
     state.finish();
+    report.dividends = state.periods.closes.clone();
     for (i, cp) in options.checkpoints.iter().enumerate() {
         if let Some(f) = check_checkpoint(cp, i, &linker, wanted[i].1) {
             report.findings.push(f);

@@ -18,7 +18,13 @@
 
 use std::collections::BTreeMap;
 
+use std::io::{self, Write};
+
+use crate::audit::number;
+use crate::canonical::{Object, Value};
+use crate::commune::{State, month_name};
 use crate::date::{self, Date};
+use crate::statement::format_money;
 
 /// What the chain says about a period, gathered by the commune layer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,6 +119,205 @@ pub fn member_days(since: Date, until: Option<Date>, start: Date) -> i64 {
     let a = since.to_days().max(p0);
     let b = until.map_or(p1, |u| u.to_days().min(p1));
     (b - a).max(0)
+}
+
+/// The body of a `period_close` declaring `f` for `period` (spec 11.4).
+pub fn close_body(period: i64, f: &Figures) -> Object {
+    let int = |v: i128| Value::Int(v as i64);
+    let mut o = Object::new();
+    o.insert("carry_in", int(f.carry_in));
+    o.insert("carry_out", int(f.carry_out));
+    o.insert("dividend", int(f.dividend));
+    o.insert("expenses", int(f.expenses));
+    o.insert("income", int(f.income));
+    o.insert("member_days", Value::Int(f.member_days));
+    o.insert("net", int(f.net));
+    let payouts = f
+        .payouts
+        .iter()
+        .map(|(m, (days, amount))| {
+            let mut p = Object::new();
+            p.insert("amount", int(*amount));
+            p.insert("days", Value::Int(*days));
+            p.insert("member", Value::from(m.as_str()));
+            Value::Object(p)
+        })
+        .collect();
+    o.insert("payouts", Value::Array(payouts));
+    o.insert("period", Value::from(month_name(period)));
+    o.insert("pool", int(f.pool));
+    o.insert("rent", int(f.rent));
+    o.insert("reserve", int(f.reserve));
+    o.insert("service", int(f.service));
+    o
+}
+
+/// One row of the dividend table as JSON (spec 9.3, 11.7).
+pub fn figures_value(period: i64, f: &Figures) -> Value {
+    let mut o = Object::new();
+    let n = |v: i128| number(Some(v));
+    o.insert("period", Value::from(month_name(period)));
+    o.insert("rent", n(f.rent));
+    o.insert("income", n(f.income));
+    o.insert("service", n(f.service));
+    o.insert("expenses", n(f.expenses));
+    o.insert("carry_in", n(f.carry_in));
+    o.insert("net", n(f.net));
+    o.insert("reserve", n(f.reserve));
+    o.insert("pool", n(f.pool));
+    o.insert("member_days", Value::Int(f.member_days));
+    o.insert("eligible", Value::Int(f.payouts.len() as i64));
+    o.insert("dividend", n(f.dividend));
+    o.insert("carry_out", n(f.carry_out));
+    let payouts = f
+        .payouts
+        .iter()
+        .map(|(m, (d, a))| {
+            let mut p = Object::new();
+            p.insert("member", Value::from(m.as_str()));
+            p.insert("days", Value::Int(*d));
+            p.insert("amount", n(*a));
+            Value::Object(p)
+        })
+        .collect();
+    o.insert("payouts", Value::Array(payouts));
+    Value::Object(o)
+}
+
+/// Per member: dividends declared, paid and still payable, over every
+/// applied close.
+pub fn member_totals(state: &State) -> Vec<(String, i128, i128)> {
+    let mut declared: std::collections::BTreeMap<&str, (i128, i128)> = Default::default();
+    for (period, f) in &state.periods.closes {
+        for (m, (_, a)) in &f.payouts {
+            let e = declared.entry(m.as_str()).or_default();
+            e.0 += a;
+            e.1 += state
+                .periods
+                .paid
+                .get(&(*period, m.clone()))
+                .copied()
+                .unwrap_or(0);
+        }
+    }
+    declared
+        .into_iter()
+        .map(|(m, (d, p))| (m.to_string(), d, p))
+        .collect()
+}
+
+/// The dividend table as JSON: periods and member totals.
+pub fn table_value(state: &State) -> Value {
+    let mut o = Object::new();
+    o.insert("schema", Value::from("commonstock-dividends-v1"));
+    o.insert("currency", Value::from(state.currency.as_str()));
+    o.insert("exponent", Value::Int(state.exponent));
+    o.insert(
+        "periods",
+        Value::Array(
+            state
+                .periods
+                .closes
+                .iter()
+                .map(|(p, f)| figures_value(*p, f))
+                .collect(),
+        ),
+    );
+    let members = member_totals(state)
+        .into_iter()
+        .map(|(m, d, p)| {
+            let mut x = Object::new();
+            x.insert("member", Value::from(m));
+            x.insert("declared", number(Some(d)));
+            x.insert("paid", number(Some(p)));
+            x.insert("payable", number(Some(d - p)));
+            Value::Object(x)
+        })
+        .collect();
+    o.insert("members", Value::Array(members));
+    Value::Object(o)
+}
+
+/// The dividend table as text.
+pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
+    let m = |n: i128| format_money(&state.currency, state.exponent, n);
+    writeln!(
+        out,
+        "{:<8} {:>16} {:>16} {:>16} {:>14} {:>16} {:>8} {:>14} {:>14}",
+        "period",
+        "rent",
+        "bond service",
+        "expenses",
+        "reserve",
+        "pool",
+        "eligible",
+        "per member",
+        "carry"
+    )?;
+    for (p, f) in &state.periods.closes {
+        writeln!(
+            out,
+            "{:<8} {:>16} {:>16} {:>16} {:>14} {:>16} {:>8} {:>14} {:>14}",
+            month_name(*p),
+            m(f.rent + f.income),
+            m(f.service),
+            m(f.expenses),
+            m(f.reserve),
+            m(f.pool),
+            f.payouts.len(),
+            m(f.dividend),
+            m(f.carry_out)
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{:<8} {:>16} {:>16} {:>16}",
+        "member", "declared", "paid", "payable"
+    )?;
+    for (member, d, p) in member_totals(state) {
+        writeln!(
+            out,
+            "{member:<8} {:>16} {:>16} {:>16}",
+            m(d),
+            m(p),
+            m(d - p)
+        )?;
+    }
+    Ok(())
+}
+
+/// The dividend table as CSV (RFC 4180; amounts in minor units): one row
+/// per period and member.
+pub fn write_csv(out: &mut impl Write, state: &State) -> io::Result<()> {
+    writeln!(
+        out,
+        "period,rent,income,service,expenses,carry_in,net,reserve,pool,member_days,eligible,dividend,carry_out,member,days,amount"
+    )?;
+    for (p, f) in &state.periods.closes {
+        let head = format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            month_name(*p),
+            f.rent,
+            f.income,
+            f.service,
+            f.expenses,
+            f.carry_in,
+            f.net,
+            f.reserve,
+            f.pool,
+            f.member_days,
+            f.payouts.len(),
+            f.dividend,
+            f.carry_out
+        );
+        if f.payouts.is_empty() {
+            writeln!(out, "{head},,,")?;
+        }
+        for (member, (d, a)) in &f.payouts {
+            writeln!(out, "{head},{member},{d},{a}")?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

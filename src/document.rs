@@ -274,7 +274,7 @@ impl Document {
     pub fn from_value(v: &Value) -> Result<Document, Error> {
         let obj = v
             .as_object()
-            .ok_or_else(|| type_error(Rule::Doc1, "doc", "object", v))?;
+            .ok_or_else(|| type_error(Rule::Doc1, "", "object", v))?;
         exact_members(obj, &MEMBERS, Rule::Doc1, "")?;
         let get = |k: &str| obj.get(k).unwrap();
         // Types first, so a wrong type is DOC-1 wherever it is.

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
-use commonstock::{b64, canonical, keyfile, statement};
+use commonstock::{b64, canonical, dividend, keyfile, statement};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +60,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recompute every period's dividends: the per-period table and
+    /// per-member totals.
+    #[command(after_help = DIVIDENDS_HELP)]
+    Dividends {
+        /// The chain: a file, `-` for standard input, or an http(s) URL.
+        chain: String,
+        /// Print the table as JSON (schema commonstock-dividends-v1).
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// Print one CSV row per period and member (amounts in minor units).
+        #[arg(long)]
+        csv: bool,
+    },
     /// Generate a secret key; print its public key.
     #[command(after_help = KEYGEN_HELP)]
     Keygen {
@@ -77,6 +90,13 @@ Examples:
   commonstock audit --json - < chain.jsonl
   commonstock audit https://commune.example/chain.jsonl
   commonstock audit --checkpoint head.checkpoint chain.jsonl";
+
+const DIVIDENDS_HELP: &str = "The figures are recomputed from the chain (spec chapter 11), for every period close that holds. Findings go to standard error; the exit status is that of `audit`.
+
+Examples:
+  commonstock dividends examples/commune.jsonl
+  commonstock dividends --csv examples/commune.jsonl > dividends.csv
+  commonstock dividends --json examples/commune.jsonl";
 
 const KEYGEN_HELP: &str = "The key file is created with mode 0600 and is never overwritten.
 
@@ -96,6 +116,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
+        Command::Dividends { chain, json, csv } => run_dividends(&chain, json, csv),
         Command::Keygen { out } => {
             let key = keyfile::generate(&out).map_err(|e| e.to_string())?;
             println!("{}", b64::encode(&key.public_key()));
@@ -118,15 +139,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let cp = Checkpoint::parse(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
                 options.checkpoints.push(cp);
             }
-            let (report, state) = if chain == "-" {
-                audit::audit_with_state(io::stdin().lock(), &options)
-            } else if chain.starts_with("http://") || chain.starts_with("https://") {
-                audit::audit_with_state(BufReader::with_capacity(1 << 16, fetch(&chain)?), &options)
-            } else {
-                let f = File::open(&chain).map_err(|e| format!("{chain}: {e}"))?;
-                audit::audit_with_state(BufReader::with_capacity(1 << 16, f), &options)
-            }
-            .map_err(|e| format!("{chain}: {e}"))?;
+            let (report, state) = audit::audit_with_state(open_chain(&chain)?, &options)
+                .map_err(|e| format!("{chain}: {e}"))?;
             // The statement means something only when the integrity holds.
             let show_state = full && report.integrity && state.as_of.is_some();
             let mut out = io::stdout().lock();
@@ -160,9 +174,51 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// Opens a chain: a file, `-` for standard input, or an http(s) URL.
+fn open_chain(chain: &str) -> Result<Box<dyn io::BufRead>, String> {
+    Ok(if chain == "-" {
+        Box::new(io::stdin().lock())
+    } else if chain.starts_with("http://") || chain.starts_with("https://") {
+        Box::new(BufReader::with_capacity(1 << 16, fetch(chain)?))
+    } else {
+        let f = File::open(chain).map_err(|e| format!("{chain}: {e}"))?;
+        Box::new(BufReader::with_capacity(1 << 16, f))
+    })
+}
+
+fn run_dividends(chain: &str, json: bool, csv: bool) -> Result<ExitCode, String> {
+    let (report, state) = audit::audit_with_state(open_chain(chain)?, &Options::default())
+        .map_err(|e| format!("{chain}: {e}"))?;
+    for f in &report.findings {
+        eprintln!("commonstock: {chain}: {f}");
+    }
+    if !report.integrity {
+        return Ok(ExitCode::from(1));
+    }
+    let mut out = io::stdout().lock();
+    let written = if json {
+        let mut bytes = canonical::encode(&dividend::table_value(&state));
+        bytes.push(b'\n');
+        out.write_all(&bytes)
+    } else if csv {
+        dividend::write_csv(&mut out, &state)
+    } else {
+        dividend::write_text(&mut out, &state)
+    };
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),
+        _ => {}
+    }
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 /// Opens a published chain over http(s), streamed: the audit's line limit
 /// still bounds what is read.
-fn fetch(url: &str) -> Result<impl io::Read, String> {
+fn fetch(url: &str) -> Result<impl io::Read + use<>, String> {
     let response = ureq::get(url).call().map_err(|e| format!("{url}: {e}"))?;
     Ok(response.into_body().into_reader())
 }

@@ -816,32 +816,7 @@ impl Commune {
     fn close(&mut self, d: Date, pay: Date) {
         let period = self.state.periods.next;
         let f = dividend::compute(&self.state.close_inputs(period));
-        let payouts = f
-            .payouts
-            .iter()
-            .map(|(m, (days, amount))| {
-                Value::Object(obj(vec![
-                    ("amount", Value::Int(*amount as i64)),
-                    ("days", Value::Int(*days)),
-                    ("member", s(m)),
-                ]))
-            })
-            .collect();
-        let body = obj(vec![
-            ("carry_in", Value::Int(f.carry_in as i64)),
-            ("carry_out", Value::Int(f.carry_out as i64)),
-            ("dividend", Value::Int(f.dividend as i64)),
-            ("expenses", Value::Int(f.expenses as i64)),
-            ("income", Value::Int(f.income as i64)),
-            ("member_days", Value::Int(f.member_days)),
-            ("net", Value::Int(f.net as i64)),
-            ("payouts", Value::Array(payouts)),
-            ("period", Value::from(commune::month_name(period))),
-            ("pool", Value::Int(f.pool as i64)),
-            ("rent", Value::Int(f.rent as i64)),
-            ("reserve", Value::Int(f.reserve as i64)),
-            ("service", Value::Int(f.service as i64)),
-        ]);
+        let body = dividend::close_body(period, &f);
         let doc = self.sign(
             Kind::PeriodClose,
             d,

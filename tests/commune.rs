@@ -476,7 +476,10 @@ fn no_payment_without_authority() {
         ))],
         Rule::Pay1,
     );
-    assert_eq!((f.expected, f.found, f.difference()), (Some(room), Some(room + 1), Some(1)));
+    assert_eq!(
+        (f.expected, f.found, f.difference()),
+        (Some(room), Some(room + 1), Some(1))
+    );
     // a coupon of the wrong amount: series-3's row 1 to an outside holder
     let st = example().state();
     let s3 = &st.series["series-3"];
