@@ -188,7 +188,6 @@ fn periods_close_in_order_and_after_they_end() {
     let body = dividend::close_body(period + 1, &f);
     only(
         &[close_doc(
-            period + 1,
             body,
             date.max(Date::from_month_index(period + 2, 2).unwrap()),
         )],
