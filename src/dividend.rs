@@ -380,6 +380,72 @@ mod tests {
         assert_eq!(f.payouts["a"], (30, 0));
     }
 
+    /// spec 11.6, example 2.
+    #[test]
+    fn a_pool_smaller_than_the_members_is_carried() {
+        let f = compute(&Inputs {
+            rent: 2,
+            days: days(&[("a", 31), ("b", 31), ("c", 31)]),
+            period_days: 31,
+            ..Inputs::default()
+        });
+        assert_eq!((f.pool, f.dividend, f.carry_out), (2, 0, 2));
+        assert!(f.payouts.values().all(|p| p.1 == 0));
+    }
+
+    /// spec 11.6, example 3.
+    #[test]
+    fn a_deficit_is_recovered_before_any_dividend() {
+        let one = compute(&Inputs {
+            rent: 10,
+            service: 25,
+            carry_in: 3,
+            days: days(&[("a", 30)]),
+            period_days: 30,
+            ..Inputs::default()
+        });
+        assert_eq!(one.carry_out, -12);
+        let two = compute(&Inputs {
+            rent: 40,
+            service: 25,
+            carry_in: one.carry_out,
+            days: days(&[("a", 31)]),
+            period_days: 31,
+            ..Inputs::default()
+        });
+        assert_eq!((two.net, two.pool, two.payouts["a"].1), (3, 3, 3));
+    }
+
+    #[test]
+    fn no_eligible_member_carries_the_pool() {
+        let f = compute(&Inputs {
+            rent: 500,
+            reserve_bps: 1_000,
+            period_days: 30,
+            ..Inputs::default()
+        });
+        assert_eq!(
+            (f.reserve, f.pool, f.carry_out, f.member_days),
+            (50, 450, 450, 0)
+        );
+    }
+
+    #[test]
+    fn the_largest_amounts_do_not_overflow() {
+        let max = (1i128 << 53) - 1;
+        let f = compute(&Inputs {
+            rent: max,
+            income: max,
+            carry_in: max,
+            reserve_bps: 1,
+            days: days(&[("a", 31), ("b", 1)]),
+            period_days: 31,
+            ..Inputs::default()
+        });
+        let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+        assert_eq!(paid + f.reserve + f.carry_out, 3 * max);
+    }
+
     #[test]
     fn member_days_at_the_edges() {
         let d = |s: &str| Date::parse(s).unwrap();

@@ -25,28 +25,29 @@ fn obj(members: Vec<(&str, Value)>) -> Object {
 /// The values of spec §6.6, in the order the spec shows them.
 pub fn chain_example() -> Vec<(&'static str, String)> {
     let alice = SecretKey::from_seed([1; 32]);
-    let thresholds = obj(
-        [
-            "admission",
-            "amendment",
-            "asset",
-            "bond",
-            "close",
-            "expense",
-            "expulsion",
-            "key_recovery",
-            "rental",
-        ]
-        .iter()
-        .map(|k| (*k, Value::Int(5001)))
-        .collect(),
-    );
+    let thresholds = obj([
+        "admission",
+        "amendment",
+        "asset",
+        "bond",
+        "close",
+        "expense",
+        "expulsion",
+        "key_recovery",
+        "rental",
+    ]
+    .iter()
+    .map(|k| (*k, Value::Int(5001)))
+    .collect());
     let body = obj(vec![
         ("bonds_transferable", Value::Bool(false)),
         ("bylaws", Value::from(hash::text(b"Bylaws.\n").to_b64())),
         (
             "currency",
-            Value::Object(obj(vec![("code", Value::from("EUR")), ("exponent", Value::Int(2))])),
+            Value::Object(obj(vec![
+                ("code", Value::from("EUR")),
+                ("exponent", Value::Int(2)),
+            ])),
         ),
         (
             "founders",
@@ -74,7 +75,10 @@ pub fn chain_example() -> Vec<(&'static str, String)> {
             ("amount", Value::Int(2500)),
             ("id", Value::from("p1")),
             ("purpose", Value::from("income")),
-            ("ref", Value::Object(obj(vec![("source", Value::from("membership dues"))]))),
+            (
+                "ref",
+                Value::Object(obj(vec![("source", Value::from("membership dues"))])),
+            ),
         ]),
     );
     pay.sign(&alice).unwrap();
@@ -99,17 +103,31 @@ pub fn chain_example() -> Vec<(&'static str, String)> {
         ("line 1", String::from_utf8(b.lines()[1].clone()).unwrap()),
         ("head (base64url)", h1.to_b64()),
         ("checkpoint message (hex)", hex(&cp_msg)),
-        ("checkpoint", String::from_utf8(cp.to_bytes()).unwrap().trim_end().to_string()),
+        (
+            "checkpoint",
+            String::from_utf8(cp.to_bytes())
+                .unwrap()
+                .trim_end()
+                .to_string(),
+        ),
     ]
 }
 
 #[test]
 fn spec_6_6_quotes_the_computed_values() {
-    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/06-chain.md")).unwrap();
+    let spec =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/06-chain.md")).unwrap();
     // the spec wraps long values at 100 characters; join its lines back
-    let joined: String = spec.lines().map(|l| l.trim_end()).collect::<Vec<_>>().join("");
+    let joined: String = spec
+        .lines()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("");
     for (what, value) in chain_example() {
-        assert!(joined.contains(&value), "spec §6.6 does not quote the {what}: {value}");
+        assert!(
+            joined.contains(&value),
+            "spec §6.6 does not quote the {what}: {value}"
+        );
     }
 }
 
