@@ -120,6 +120,8 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+mod dividend_cases;
+
 // ---------------------------------------------------------------------------
 // The case model
 
@@ -170,6 +172,9 @@ pub struct Case {
     pub checkpoints: Vec<Vec<u8>>,
     pub expand: Option<Expand>,
     pub comments: Vec<String>,
+    /// The expected dividend table: the canonical JSON of the report's
+    /// `dividends` member (spec 9.3), for cases that close periods.
+    pub dividends: Option<Vec<u8>>,
     /// The chain file's bytes (before [`Expand`]).
     pub data: Vec<u8>,
 }
@@ -190,6 +195,7 @@ pub fn layer_of(rule: &str) -> &'static str {
         "REF" => "references",
         "SCH" => "schedules",
         "PAY" | "BAL" => "balances",
+        "DIV" => "dividends",
         _ => "unknown",
     }
 }
@@ -265,6 +271,9 @@ impl Case {
         if let Some(x) = &self.expand {
             let _ = writeln!(h, "expand: {} {} {}", x.offset, x.count, hex(&x.unit));
         }
+        if let Some(d) = &self.dividends {
+            let _ = writeln!(h, "dividends: {}", String::from_utf8_lossy(d));
+        }
         for c in &self.comments {
             let _ = writeln!(h, "comment: {c}");
         }
@@ -290,6 +299,7 @@ impl Case {
             checkpoints: Vec::new(),
             expand: None,
             comments: Vec::new(),
+            dividends: None,
             data,
         };
         for line in header.split('\n') {
@@ -304,6 +314,7 @@ impl Case {
                 "covers" => case.covers = v.split_whitespace().map(str::to_string).collect(),
                 "checkpoint" => case.checkpoints.push(v.as_bytes().to_vec()),
                 "comment" => case.comments.push(v.to_string()),
+                "dividends" => case.dividends = Some(v.as_bytes().to_vec()),
                 "expand" => {
                     let p: Vec<&str> = v.split(' ').collect();
                     let bad = || format!("bad expand header {v:?}");
@@ -365,6 +376,7 @@ impl Gen {
             checkpoints: Vec::new(),
             expand: None,
             comments: vec![comment.to_string()],
+            dividends: None,
             data,
         })
     }
@@ -389,6 +401,7 @@ impl Gen {
             checkpoints: Vec::new(),
             expand: None,
             comments: vec![comment.to_string()],
+            dividends: None,
             data,
         })
     }
@@ -809,6 +822,7 @@ pub fn chain_cases() -> Vec<Case> {
         .copied()
         .filter(|r| {
             r.section() != "10-commune.md"
+                && r.section() != "11-dividends.md"
                 && !matches!(
                     r.code(),
                     "CHN-8" | "CKP-1" | "CKP-2" | "CKP-3" | "FRK-1" | "FRK-2"
@@ -1890,6 +1904,7 @@ pub fn chain_cases() -> Vec<Case> {
         });
     }
     commune_cases(&mut g);
+    dividend_cases::cases(&mut g);
     let mut cases = g.cases;
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases
@@ -4122,6 +4137,7 @@ pub fn tables() -> Vec<(&'static str, &'static str, Value)> {
         ("documents.json", "documents", documents_table(&f)),
         ("checkpoints.json", "checkpoints", checkpoints_table(&f)),
         ("fork-proofs.json", "fork-proofs", fork_table(&f)),
+        ("dividends.json", "dividends", dividend_cases::table()),
     ]
 }
 
@@ -4206,6 +4222,24 @@ pub fn generate() -> Vec<(String, Vec<u8>)> {
 // Checking against the library (used by the test suite)
 
 /// What our own audit concludes about a case.
+/// The dividend table our library computes for a case (the canonical JSON
+/// of the report's `dividends`).
+pub fn library_dividends(case: &Case) -> Result<Vec<u8>, String> {
+    let chain = case.chain();
+    let report = audit::audit(&chain[..], &audit::Options::default()).map_err(|e| e.to_string())?;
+    Ok(report_dividends(&report.to_value()))
+}
+
+/// The canonical JSON of a report's `dividends` member (`[]` when absent).
+fn report_dividends(report: &Value) -> Vec<u8> {
+    let d = report
+        .as_object()
+        .and_then(|o| o.get("dividends"))
+        .cloned()
+        .unwrap_or(Value::Array(Vec::new()));
+    canonical::encode(&d)
+}
+
 pub fn library_verdict(case: &Case) -> Result<Expect, String> {
     let mut options = audit::Options::default();
     for cp in &case.checkpoints {
@@ -4252,6 +4286,7 @@ pub fn check_row(table: &str, r: &Object) -> Result<(), String> {
         }
     };
     match table {
+        "dividends" => dividend_cases::check_row(r),
         "canonical" => {
             let input = bytes("input_hex")?;
             if let Some(t) = r.get("input_text").and_then(Value::as_str)
@@ -4528,7 +4563,19 @@ pub fn run_case(cmd: &str, case: &Case, dir: &Path) -> io::Result<Outcome> {
         args.push(p);
     }
     args.push(chain.clone());
-    let answer = invoke(cmd, &args);
+    let (mut answer, stdout) = invoke(cmd, &args);
+    // A case with a dividend table passes only if the report carries it.
+    if let (Some(want), Answer::Verdict(_)) = (&case.dividends, &answer) {
+        let got = canonical::parse(&stdout)
+            .map(|v| report_dividends(&v))
+            .unwrap_or_default();
+        if &got != want {
+            answer = Answer::Error(format!(
+                "the dividend table differs: {}",
+                first_difference(want, &got)
+            ));
+        }
+    }
     let _ = std::fs::remove_file(&chain);
     for a in args
         .iter()
@@ -4543,8 +4590,55 @@ pub fn run_case(cmd: &str, case: &Case, dir: &Path) -> io::Result<Outcome> {
     })
 }
 
+/// Where two dividend tables (canonical JSON arrays of closes) first differ.
+fn first_difference(want: &[u8], got: &[u8]) -> String {
+    let (Ok(w), Ok(g)) = (canonical::parse(want), canonical::parse(got)) else {
+        return "the report's `dividends` is missing or not JSON".into();
+    };
+    let (w, g) = (
+        w.as_array().unwrap_or(&[]).to_vec(),
+        g.as_array().unwrap_or(&[]).to_vec(),
+    );
+    for (i, (a, b)) in w.iter().zip(&g).enumerate() {
+        if a == b {
+            continue;
+        }
+        let period = a
+            .as_object()
+            .and_then(|o| o.get("period"))
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        if let (Some(ao), Some(bo)) = (a.as_object(), b.as_object()) {
+            for (k, av) in ao.iter() {
+                if bo.get(k) != Some(av) {
+                    let show = |v: Option<&Value>| {
+                        v.map_or("nothing".to_string(), |v| {
+                            String::from_utf8_lossy(&canonical::encode(v)).into_owned()
+                        })
+                    };
+                    return format!(
+                        "close {i} ({period}), `{k}`: expected {}, got {}",
+                        show(Some(av)),
+                        show(bo.get(k))
+                    );
+                }
+            }
+        }
+        return format!("close {i} ({period})");
+    }
+    format!("expected {} closes, got {}", w.len(), g.len())
+}
+
 /// `sh -c 'CMD "$@"' conformance ARGS…`, its report read from stdout.
-fn invoke(cmd: &str, args: &[PathBuf]) -> Answer {
+fn invoke(cmd: &str, args: &[PathBuf]) -> (Answer, Vec<u8>) {
+    let answer = invoke_raw(cmd, args);
+    match answer {
+        Ok((a, out)) => (a, out),
+        Err(a) => (a, Vec::new()),
+    }
+}
+
+fn invoke_raw(cmd: &str, args: &[PathBuf]) -> Result<(Answer, Vec<u8>), Answer> {
     let child = Command::new("sh")
         .arg("-c")
         .arg(format!("{cmd} \"$@\""))
@@ -4556,7 +4650,7 @@ fn invoke(cmd: &str, args: &[PathBuf]) -> Answer {
         .spawn();
     let mut child = match child {
         Ok(c) => c,
-        Err(e) => return Answer::Error(format!("cannot start sh: {e}")),
+        Err(e) => return Err(Answer::Error(format!("cannot start sh: {e}"))),
     };
     let mut stdout = child.stdout.take().expect("piped");
     let reader = std::thread::spawn(move || {
@@ -4571,25 +4665,28 @@ fn invoke(cmd: &str, args: &[PathBuf]) -> Answer {
             Ok(None) if start.elapsed() >= TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Answer::Error(format!("no answer within {} s", TIMEOUT.as_secs()));
+                return Err(Answer::Error(format!(
+                    "no answer within {} s",
+                    TIMEOUT.as_secs()
+                )));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Answer::Error(format!("waiting for the adapter: {e}")),
+            Err(e) => return Err(Answer::Error(format!("waiting for the adapter: {e}"))),
         }
     };
     let out = match reader.join() {
         Ok(Ok(b)) => b,
-        Ok(Err(e)) => return Answer::Error(format!("reading stdout: {e}")),
-        Err(_) => return Answer::Error("reading stdout failed".into()),
+        Ok(Err(e)) => return Err(Answer::Error(format!("reading stdout: {e}"))),
+        Err(_) => return Err(Answer::Error("reading stdout failed".into())),
     };
     match status.code() {
         Some(0 | 1) => {}
-        Some(c) => return Answer::Error(format!("exit status {c}")),
-        None => return Answer::Error("killed by a signal".into()),
+        Some(c) => return Err(Answer::Error(format!("exit status {c}"))),
+        None => return Err(Answer::Error("killed by a signal".into())),
     }
     match parse_report(&out) {
-        Ok(v) => Answer::Verdict(v),
-        Err(e) => Answer::Error(e),
+        Ok(v) => Ok((Answer::Verdict(v), out)),
+        Err(e) => Err(Answer::Error(e)),
     }
 }
 

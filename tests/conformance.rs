@@ -92,8 +92,58 @@ fn every_case_agrees_with_the_library() {
                 c.name, c.expect, got
             ));
         }
+        if let Some(want) = &c.dividends {
+            let table = conformance::library_dividends(&c).unwrap();
+            if &table != want {
+                wrong.push(format!(
+                    "{}: the library computes another dividend table",
+                    c.name
+                ));
+            }
+        }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_dividend_edge_cases_carry_their_tables() {
+    let all = cases(&generated());
+    let with: Vec<&Case> = all.iter().filter(|c| c.dividends.is_some()).collect();
+    for name in [
+        "valid_dividends_pool_smaller_than_members",
+        "valid_dividends_deficit_and_recovery",
+        "valid_dividends_joining_and_leaving",
+        "valid_dividends_series_redeemed",
+        "valid_dividends_rent_reversed_later",
+        "valid_dividends_largest_amounts",
+    ] {
+        let c = with
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        let table = canonical::parse(c.dividends.as_ref().unwrap()).unwrap();
+        assert!(!table.as_array().unwrap().is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn an_adapter_whose_dividend_is_off_by_one_is_caught() {
+    let s = Scripts::new("dividend");
+    // ours, with February's 31 per member of the pool case declared as 30
+    let a = s.script(
+        "off-by-one",
+        &format!(
+            "{} audit --json \"$@\" | sed 's/\"amount\":31,\"days\":28/\"amount\":30,\"days\":28/'\nexit ${{PIPESTATUS[0]}}",
+            bin()
+        ),
+    );
+    let (code, out) = runner(&a, false);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(summary(&out).1, 1, "{out}");
+    assert!(
+        out.contains("FAIL valid_dividends_pool_smaller_than_members: expected valid, got adapter error: the dividend table differs: close 1 (2025-02), `payouts`"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -350,12 +400,14 @@ fn an_adapter_that_accepts_everything_is_caught() {
         r#"echo '{"schema":"commonstock-audit-v1","valid":true,"entries":0,"signatures":0,"commune":null,"head":null,"findings":[]}'"#,
     );
     let (code, out) = runner(&a, false);
-    let invalid = cases(&generated())
+    // every invalid case fails, and so does every valid case whose dividend
+    // table is not empty (the adapter reports none)
+    let failing = cases(&generated())
         .iter()
-        .filter(|c| c.expect != Expect::Valid)
+        .filter(|c| c.expect != Expect::Valid || c.dividends.as_deref().is_some_and(|d| d != b"[]"))
         .count();
     let (passed, failed) = summary(&out);
-    assert_eq!(failed, invalid, "{out}");
+    assert_eq!(failed, failing, "{out}");
     assert!(passed > 0);
     assert_eq!(code, 1);
     assert!(
