@@ -27,6 +27,10 @@
 //! [`STEPS`]), and `append:enospc` makes the write fail half-way with "no
 //! space left on device". Unset, it does nothing.
 
+// A commune finding is 128 bytes; as in `commune`, it is the rare path and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -107,6 +111,8 @@ pub struct Appended {
     /// The new head: the new entry's hash.
     pub head: Hash,
     pub doc_hash: Hash,
+    /// The entry as `log` shows it.
+    pub summary: String,
 }
 
 fn fault_set(want: &str) -> bool {
@@ -169,6 +175,7 @@ pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error>
         Err(f) => return Err(Error::Refused(f)),
     }
     let (seq, prev) = chain.as_ref().map_or((0, Hash::ZERO), |c| (c.len, c.head));
+    let summary = review::summary(doc, chain.as_ref().map(|c| &c.state));
     let mut line = Entry::line(seq, &prev, doc);
     let head = hash::entry(&line);
     line.push(b'\n');
@@ -186,6 +193,7 @@ pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error>
         seq,
         head,
         doc_hash: doc.hash(),
+        summary,
     })
 }
 

@@ -24,6 +24,10 @@
 //! built by appending are sorted the way COM-4 requires (strings as bytes,
 //! objects by `member`, else by `from`).
 
+// A commune finding is 128 bytes; as in `commune`, it is the rare path and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use std::path::Path;
 
 use crate::canonical::{self, Object, Value};

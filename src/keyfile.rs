@@ -195,9 +195,7 @@ fn create_private(p: &Path) -> io::Result<File> {
 /// Reads a plain secret key file, refusing one that group or others can
 /// read. An encrypted file needs [`read_with`].
 pub fn read(path: &Path) -> Result<SecretKey, Error> {
-    read_with(path, || {
-        Err("no passphrase source was given".to_string())
-    })
+    read_with(path, || Err("no passphrase source was given".to_string()))
 }
 
 /// Reads a secret key file, plain or encrypted, refusing one that group or

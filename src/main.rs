@@ -107,7 +107,10 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Workflow(_) | Command::Keygen { .. } | Command::Completions { .. } | Command::Man => {
+        Command::Workflow(_)
+        | Command::Keygen { .. }
+        | Command::Completions { .. }
+        | Command::Man => {
             unreachable!("dispatched in main")
         }
         Command::Audit {

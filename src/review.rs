@@ -19,6 +19,10 @@
 //! and `show`), generically over kinds, so a kind this module does not know
 //! still shows every member of its body.
 
+// A commune finding is 128 bytes; as in `commune`, it is the rare path and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashSet;
 
 use crate::canonical::{Object, Value};
@@ -91,7 +95,7 @@ impl Chain {
             let f = self.report.findings.last();
             return Err(Finding::new(
                 f.map_or(Rule::Chn8, |f| f.rule),
-                "",
+                "chain",
                 format!(
                     "the chain itself fails its audit{}; run `commonstock audit` on it",
                     f.map(|f| format!(" ({f})")).unwrap_or_default()
@@ -101,7 +105,7 @@ impl Chain {
         if self.state.settings.is_none() {
             return Err(Finding::new(
                 Rule::Aut1,
-                "",
+                "chain",
                 "the chain's charter is void, so nothing can be added to it; run `commonstock audit` on it",
             ));
         }
@@ -187,7 +191,7 @@ pub fn check(chain: Option<&Chain>, doc: &Document) -> Result<Standing, Problem>
             if c.contains(&doc.hash()) {
                 return Err(Finding::new(
                     Rule::Chn7,
-                    "",
+                    "doc",
                     format!("document {} is already in the chain", doc.hash()),
                 ));
             }
@@ -199,7 +203,10 @@ pub fn check(chain: Option<&Chain>, doc: &Document) -> Result<Standing, Problem>
             return Err(Finding::new(
                 e.rule(),
                 format!("sigs[{i}]"),
-                format!("the signature by {} does not verify: {e}", key_name(&doc.sigs[i].key, Some(state))),
+                format!(
+                    "the signature by {} does not verify: {e}",
+                    key_name(&doc.sigs[i].key, Some(state))
+                ),
             ));
         }
     }
@@ -273,7 +280,10 @@ impl Money {
             });
         }
         let c = doc.body.get("currency")?.as_object()?;
-        let exponent = c.get("exponent")?.as_i64().filter(|e| (0..=4).contains(e))?;
+        let exponent = c
+            .get("exponent")?
+            .as_i64()
+            .filter(|e| (0..=4).contains(e))?;
         Some(Money {
             code: c.get("code")?.as_str()?.to_string(),
             exponent,
@@ -497,7 +507,10 @@ fn scalar(ctx: &Ctx<'_>, name: &str, v: &Value) -> String {
             None => format!("text hash {s}"),
         },
         Value::Str(s) => match b64::decode::<32>(s) {
-            Ok(k) if s.len() == 43 => format!("{s} ({})", key_name(&k, ctx.state)),
+            Ok(k) if s.len() == 43 => match ctx.state.and_then(|st| st.member_by_key(&k)) {
+                Some(m) => format!("{s} (member {m})"),
+                None => s.clone(),
+            },
             _ => s.clone(),
         },
         Value::Array(_) | Value::Object(_) => String::new(),
@@ -526,7 +539,10 @@ fn walk(ctx: &Ctx<'_>, name: &str, path: &str, v: &Value, out: &mut Vec<(String,
         Value::Array(a) => {
             if a.is_empty() {
                 out.push((path.to_string(), "(none)".into()));
-            } else if a.iter().all(|v| !matches!(v, Value::Object(_) | Value::Array(_))) {
+            } else if a
+                .iter()
+                .all(|v| !matches!(v, Value::Object(_) | Value::Array(_)))
+            {
                 let line = a
                     .iter()
                     .map(|v| scalar(ctx, name, v))

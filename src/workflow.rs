@@ -190,9 +190,10 @@ pub enum CheckpointCommand {
         /// Where to write the checkpoint.
         #[arg(long, short)]
         out: PathBuf,
-        /// Sign it with this key (a current member's).
+        /// Sign it with this key (a current member's): a checkpoint holds
+        /// at least one signature (CKP-2).
         #[arg(long)]
-        key: Option<PathBuf>,
+        key: PathBuf,
         #[command(flatten)]
         pass: PassArgs,
     },
@@ -283,7 +284,8 @@ pub struct DraftArgs {
     out: String,
 }
 
-const KEY_GENERATE_HELP: &str = "The key file is created with mode 0600 and never overwrites anything.
+const KEY_GENERATE_HELP: &str =
+    "The key file is created with mode 0600 and never overwrites anything.
 With --encrypt it is a standard PKCS#8 encrypted key (scrypt + AES-256-CBC);
 the passphrase is asked on the terminal (twice) unless given by
 --passphrase-file or --passphrase-env.
@@ -360,7 +362,8 @@ const LOG_HELP: &str = "Examples:
 const CP_MAKE_HELP: &str = "Example:
   commonstock checkpoint make chain.jsonl --key ana.key -o head.checkpoint";
 
-const CP_COSIGN_HELP: &str = "Checks that the checkpoint agrees with your chain and that your key is
+const CP_COSIGN_HELP: &str =
+    "Checks that the checkpoint agrees with your chain and that your key is
 a current member's at the checkpoint's last entry.
 
 Example:
@@ -378,7 +381,9 @@ const CP_FORK_HELP: &str = "Example:
 
 pub fn run(command: Command) -> Res<ExitCode> {
     match command {
-        Command::Key(KeyCommand::Generate { out, encrypt, pass }) => key_generate(&out, encrypt, &pass),
+        Command::Key(KeyCommand::Generate { out, encrypt, pass }) => {
+            key_generate(&out, encrypt, &pass)
+        }
         Command::Key(KeyCommand::Show { file, pass, json }) => key_show(&file, &pass, json),
         Command::Draft(a) => draft(a),
         Command::Show {
@@ -413,7 +418,8 @@ pub fn run(command: Command) -> Res<ExitCode> {
 
 /// Colour for a word, only on a terminal and without NO_COLOR.
 fn paint(word: &str, colour: u8) -> String {
-    let on = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let on =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     if on {
         format!("\x1b[{colour}m{word}\x1b[0m")
     } else {
@@ -464,9 +470,8 @@ fn read_chain(path: &Path) -> Res<Chain> {
 
 fn passphrase(p: &PassArgs, prompt: &str, confirm: bool) -> Result<Zeroizing<String>, String> {
     if let Some(f) = &p.passphrase_file {
-        let text = Zeroizing::new(
-            fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?,
-        );
+        let text =
+            Zeroizing::new(fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?);
         let line = text.lines().next().unwrap_or("");
         return Ok(Zeroizing::new(line.to_string()));
     }
@@ -475,8 +480,9 @@ fn passphrase(p: &PassArgs, prompt: &str, confirm: bool) -> Result<Zeroizing<Str
             .map(Zeroizing::new)
             .map_err(|_| format!("the environment variable {var} is not set"));
     }
-    let no_tty =
-        |e: io::Error| format!("no terminal to ask on ({e}); use --passphrase-file or --passphrase-env");
+    let no_tty = |e: io::Error| {
+        format!("no terminal to ask on ({e}); use --passphrase-file or --passphrase-env")
+    };
     let first = Zeroizing::new(rpassword::prompt_password(prompt).map_err(no_tty)?);
     if confirm {
         let again = Zeroizing::new(rpassword::prompt_password("Again: ").map_err(no_tty)?);
@@ -489,16 +495,20 @@ fn passphrase(p: &PassArgs, prompt: &str, confirm: bool) -> Result<Zeroizing<Str
 
 fn load_key(k: &KeyArgs) -> Res<SecretKey> {
     keyfile::read_with(&k.key, || {
-        passphrase(&k.pass, &format!("Passphrase for {}: ", k.key.display()), false)
+        passphrase(
+            &k.pass,
+            &format!("Passphrase for {}: ", k.key.display()),
+            false,
+        )
     })
     .map_err(key_error)
 }
 
 fn key_error(e: keyfile::Error) -> Failure {
     match e {
-        keyfile::Error::Permissions(..) | keyfile::Error::Passphrase(_) | keyfile::Error::Format(_) => {
-            refused(e.to_string())
-        }
+        keyfile::Error::Permissions(..)
+        | keyfile::Error::Passphrase(_)
+        | keyfile::Error::Format(_) => refused(e.to_string()),
         _ => usage(e.to_string()),
     }
 }
@@ -540,9 +550,18 @@ fn standing_value(s: &Result<Standing, review::Problem>) -> Value {
         Err(f) => ("refused", Some(f)),
     };
     o.insert("status", Value::from(status));
-    o.insert("rule", f.map_or(Value::Null, |f| Value::from(f.rule.code())));
-    o.insert("field", f.map_or(Value::Null, |f| Value::from(f.field.clone())));
-    o.insert("detail", f.map_or(Value::Null, |f| Value::from(f.detail.clone())));
+    o.insert(
+        "rule",
+        f.map_or(Value::Null, |f| Value::from(f.rule.code())),
+    );
+    o.insert(
+        "field",
+        f.map_or(Value::Null, |f| Value::from(f.field.clone())),
+    );
+    o.insert(
+        "detail",
+        f.map_or(Value::Null, |f| Value::from(f.detail.clone())),
+    );
     Value::Object(o)
 }
 
@@ -564,8 +583,12 @@ fn print(bytes: &[u8]) -> Res<ExitCode> {
 
 fn key_generate(out: &Path, encrypt: bool, pass: &PassArgs) -> Res<ExitCode> {
     let key = if encrypt {
-        let p = passphrase(pass, &format!("New passphrase for {}: ", out.display()), true)
-            .map_err(usage)?;
+        let p = passphrase(
+            pass,
+            &format!("New passphrase for {}: ", out.display()),
+            true,
+        )
+        .map_err(usage)?;
         if p.is_empty() {
             return Err(refused("an empty passphrase protects nothing; choose one"));
         }
@@ -618,9 +641,14 @@ fn key_show(file: &Path, pass: &PassArgs, json: bool) -> Res<ExitCode> {
 fn draft(a: DraftArgs) -> Res<ExitCode> {
     let kind = Kind::from_name(&a.kind).ok_or_else(|| {
         let all: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-        usage(format!("unknown kind {:?}; one of: {}", a.kind, all.join(", ")))
+        usage(format!(
+            "unknown kind {:?}; one of: {}",
+            a.kind,
+            all.join(", ")
+        ))
     })?;
-    let date = Date::parse(&a.date).map_err(|e| usage(format!("--date {}: {}", a.date, e.detail)))?;
+    let date =
+        Date::parse(&a.date).map_err(|e| usage(format!("--date {}: {}", a.date, e.detail)))?;
     let chain = match (&a.chain, kind) {
         (Some(_), Kind::Charter) => {
             return Err(usage("a charter starts a chain: draft it without --chain"));
@@ -650,13 +678,19 @@ fn draft(a: DraftArgs) -> Res<ExitCode> {
             let probe = Document::new(Default::default(), kind, date, body.clone().finish());
             money = Money::of(&probe, None);
         }
-        body.assign(s, money.as_ref()).map_err(|e| usage(format!("--set {s}: {e}")))?;
+        body.assign(s, money.as_ref())
+            .map_err(|e| usage(format!("--set {s}: {e}")))?;
     }
-    let doc = draft::document(kind, date, body.finish(), chain.as_ref().and_then(|c| c.commune))
-        .map_err(|e| match e {
-            draft::Error::Input(m) => usage(m),
-            draft::Error::Rule(f) => refused(format!("the draft breaks {f}; fix it and draft again")),
-        })?;
+    let doc = draft::document(
+        kind,
+        date,
+        body.finish(),
+        chain.as_ref().and_then(|c| c.commune),
+    )
+    .map_err(|e| match e {
+        draft::Error::Input(m) => usage(m),
+        draft::Error::Rule(f) => refused(format!("the draft breaks {f}; fix it and draft again")),
+    })?;
     if let Some(c) = &chain
         && let Err(f) = review::check(Some(c), &doc)
     {
@@ -721,9 +755,11 @@ fn show(name: &str, chain: Option<&Path>, text: Option<&Path>, json: bool) -> Re
                 None => Value::Null,
                 Some(t) => {
                     let h = commonstock::hash::text(t).to_b64();
-                    Value::Bool(doc.body.iter().any(|(k, v)| {
-                        review::is_text_hash(k) && v.as_str() == Some(h.as_str())
-                    }))
+                    Value::Bool(
+                        doc.body.iter().any(|(k, v)| {
+                            review::is_text_hash(k) && v.as_str() == Some(h.as_str())
+                        }),
+                    )
                 }
             },
         );
@@ -740,7 +776,11 @@ fn show(name: &str, chain: Option<&Path>, text: Option<&Path>, json: bool) -> Re
     let _ = writeln!(out, "commune:       {}", doc.commune);
     let _ = writeln!(out, "document hash: {}", doc.hash());
     let _ = writeln!(out, "body:");
-    let width = lines.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = lines
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     for (k, v) in &lines {
         let _ = writeln!(out, "  {k:<width$}  {v}");
     }
@@ -755,7 +795,10 @@ fn show(name: &str, chain: Option<&Path>, text: Option<&Path>, json: bool) -> Re
     if let Some(s) = &standing {
         let _ = writeln!(out, "standing: {}", standing_text(s));
     } else {
-        let _ = writeln!(out, "standing: unknown (pass --chain to check it against the chain)");
+        let _ = writeln!(
+            out,
+            "standing: unknown (pass --chain to check it against the chain)"
+        );
     }
     let _ = writeln!(
         out,
@@ -765,7 +808,13 @@ fn show(name: &str, chain: Option<&Path>, text: Option<&Path>, json: bool) -> Re
     print(out.as_bytes())
 }
 
-fn sign(name: &str, k: &KeyArgs, chain: Option<&Path>, yes: bool, out: Option<&str>) -> Res<ExitCode> {
+fn sign(
+    name: &str,
+    k: &KeyArgs,
+    chain: Option<&Path>,
+    yes: bool,
+    out: Option<&str>,
+) -> Res<ExitCode> {
     let mut doc = read_doc(name)?;
     let chain = match (chain, doc.kind) {
         (Some(p), _) => Some(read_chain(p)?),
@@ -855,7 +904,7 @@ fn append(path: &Path, name: &str, new: bool) -> Res<ExitCode> {
                 "appended entry {} ({}): {}\nhead: {}",
                 a.seq,
                 a.doc_hash.short(),
-                review::summary(&doc, None),
+                a.summary,
                 a.head
             );
             Ok(ExitCode::SUCCESS)
@@ -872,7 +921,8 @@ fn append(path: &Path, name: &str, new: bool) -> Res<ExitCode> {
 
 fn read_checkpoint(p: &Path) -> Res<Checkpoint> {
     let bytes = fs::read(p).map_err(|e| usage(format!("{}: {e}", p.display())))?;
-    Checkpoint::parse(&bytes).map_err(|e| refused(format!("{} is not a checkpoint: {e}", p.display())))
+    Checkpoint::parse(&bytes)
+        .map_err(|e| refused(format!("{} is not a checkpoint: {e}", p.display())))
 }
 
 /// The first `size` entries of a chain file (for the state at a checkpoint).
@@ -911,17 +961,15 @@ fn checkpoint(c: CheckpointCommand) -> Res<ExitCode> {
                 )));
             }
             let mut cp = Checkpoint::new(ch.commune.unwrap_or_default(), ch.len, ch.head);
-            if let Some(k) = key {
-                let key = load_key(&KeyArgs { key: k, pass })?;
-                let public = key.public_key();
-                if ch.state.member_by_key(&public).is_none() {
-                    return Err(refused(format!(
-                        "key {} is not a current member's key in this chain; only members' cosignatures count",
-                        keyfile::fingerprint(&public)
-                    )));
-                }
-                cp.sign(&key).map_err(|e| refused(e.to_string()))?;
+            let key = load_key(&KeyArgs { key, pass })?;
+            let public = key.public_key();
+            if ch.state.member_by_key(&public).is_none() {
+                return Err(refused(format!(
+                    "key {} is not a current member's key in this chain; only members' cosignatures count",
+                    keyfile::fingerprint(&public)
+                )));
             }
+            cp.sign(&key).map_err(|e| refused(e.to_string()))?;
             write_output(&out.to_string_lossy(), &cp.to_bytes())?;
             eprintln!(
                 "checkpoint of {} entries, head {}, {} signature(s)",
@@ -949,7 +997,8 @@ fn checkpoint(c: CheckpointCommand) -> Res<ExitCode> {
                     let opts = Options {
                         checkpoints: vec![cp.clone()],
                     };
-                    let report = audit::audit(&bytes[..], &opts).map_err(|e| usage(e.to_string()))?;
+                    let report =
+                        audit::audit(&bytes[..], &opts).map_err(|e| usage(e.to_string()))?;
                     if let Some(f) = report.findings.iter().find(|f| f.rule.code() == "CKP-3") {
                         return Err(refused(format!(
                             "not cosigned: the checkpoint disagrees with your chain: {f}"
@@ -1036,7 +1085,10 @@ fn checkpoint(c: CheckpointCommand) -> Res<ExitCode> {
 
 fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) -> Res<ExitCode> {
     let bytes = fs::read(chain).map_err(|e| usage(format!("{}: {e}", chain.display())))?;
-    let cps = files.iter().map(|f| read_checkpoint(f)).collect::<Res<Vec<_>>>()?;
+    let cps = files
+        .iter()
+        .map(|f| read_checkpoint(f))
+        .collect::<Res<Vec<_>>>()?;
     let opts = Options {
         checkpoints: cps.clone(),
     };
@@ -1046,11 +1098,12 @@ fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) -> Res<ExitCo
     let mut text = String::new();
     use std::fmt::Write as _;
     for (i, (f, cp)) in files.iter().zip(&cps).enumerate() {
-        let finding = report
-            .findings
-            .iter()
-            .find(|x| x.field.as_deref().is_some_and(|p| p.starts_with(&format!("checkpoint[{i}]"))));
-        let (members, strangers) = if finding.is_none() && report.integrity {
+        let finding = report.findings.iter().find(|x| {
+            x.field
+                .as_deref()
+                .is_some_and(|p| p.starts_with(&format!("checkpoint[{i}]")))
+        });
+        let (mut members, strangers) = if finding.is_none() && report.integrity {
             let state = state_at(&bytes, cp.size)?;
             let mut m = Vec::new();
             let mut s = Vec::new();
@@ -1064,13 +1117,18 @@ fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) -> Res<ExitCo
         } else {
             (Vec::new(), Vec::new())
         };
+        members.sort();
         all_ok &= strangers.is_empty();
         let ok = finding.is_none() && strangers.is_empty() && report.integrity;
         let _ = write!(
             text,
             "{}: {} at size {}: ",
             f.display(),
-            if ok { paint("agrees", GREEN) } else { paint("FAILS", RED) },
+            if ok {
+                paint("agrees", GREEN)
+            } else {
+                paint("FAILS", RED)
+            },
             cp.size
         );
         match finding {
@@ -1078,7 +1136,15 @@ fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) -> Res<ExitCo
                 let _ = writeln!(text, "{x}");
             }
             None => {
-                let _ = write!(text, "cosigned by {}", if members.is_empty() { "no member".to_string() } else { members.join(", ") });
+                let _ = write!(
+                    text,
+                    "cosigned by {}",
+                    if members.is_empty() {
+                        "no member".to_string()
+                    } else {
+                        members.join(", ")
+                    }
+                );
                 if !strangers.is_empty() {
                     let _ = write!(
                         text,
@@ -1116,7 +1182,10 @@ fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) -> Res<ExitCo
         print(&json_line(&Value::Object(o)))?;
     } else {
         if !report.integrity {
-            let _ = writeln!(text, "the chain fails its audit: run `commonstock audit` on it");
+            let _ = writeln!(
+                text,
+                "the chain fails its audit: run `commonstock audit` on it"
+            );
         } else if let Some(f) = report.findings.iter().find(|f| f.entry.is_some()) {
             let _ = writeln!(text, "the chain has findings, first: {f}");
         }
@@ -1136,20 +1205,33 @@ fn chain_lines(p: &Path) -> Res<Vec<Vec<u8>>> {
     while let Some(l) = r.next_line() {
         match l {
             Ok((_, line)) => out.push(line.to_vec()),
-            Err(_) => return Err(refused(format!("{} is not a well-framed chain", p.display()))),
+            Err(_) => {
+                return Err(refused(format!(
+                    "{} is not a well-framed chain",
+                    p.display()
+                )));
+            }
         }
     }
     Ok(out)
 }
 
-fn fork_proof(a: &Path, b: &Path, chain_a: Option<&Path>, chain_b: Option<&Path>, out: &Path) -> Res<ExitCode> {
+fn fork_proof(
+    a: &Path,
+    b: &Path,
+    chain_a: Option<&Path>,
+    chain_b: Option<&Path>,
+    out: &Path,
+) -> Res<ExitCode> {
     let (ca, cb) = (read_checkpoint(a)?, read_checkpoint(b)?);
     let proof = match (chain_a, chain_b) {
         (Some(pa), Some(pb)) => {
             let (la, lb) = (chain_lines(pa)?, chain_lines(pb)?);
             let (na, nb) = (ca.size as usize, cb.size as usize);
             if la.len() < na || lb.len() < nb {
-                return Err(refused("a chain is shorter than its checkpoint: give the chain each checkpoint describes"));
+                return Err(refused(
+                    "a chain is shorter than its checkpoint: give the chain each checkpoint describes",
+                ));
             }
             let position = (0..na.min(nb)).find(|&i| la[i] != lb[i]).ok_or_else(|| {
                 refused("the chains agree up to the shorter checkpoint: one extends the other, there is no fork")
@@ -1169,7 +1251,11 @@ fn fork_proof(a: &Path, b: &Path, chain_a: Option<&Path>, chain_b: Option<&Path>
             entries_a: Vec::new(),
             entries_b: Vec::new(),
         },
-        _ => return Err(usage("give both --chain-a and --chain-b, or neither (for two checkpoints of one size)")),
+        _ => {
+            return Err(usage(
+                "give both --chain-a and --chain-b, or neither (for two checkpoints of one size)",
+            ));
+        }
     };
     proof
         .verify()
@@ -1204,11 +1290,15 @@ fn log(
     let mut out = Vec::new();
     while let Some(next) = reader.next_line() {
         let (n, line) = next.map_err(|e| match e {
-            chain::ReadError::Rule(r) => refused(format!("{chain}: {r}; run `commonstock audit` on it")),
+            chain::ReadError::Rule(r) => {
+                refused(format!("{chain}: {r}; run `commonstock audit` on it"))
+            }
             chain::ReadError::Io(e) => usage(e.to_string()),
         })?;
         let e = chain::parse_entry(line).map_err(|e| {
-            refused(format!("{chain}: line {n}: {e}; run `commonstock audit` on it"))
+            refused(format!(
+                "{chain}: line {n}: {e}; run `commonstock audit` on it"
+            ))
         })?;
         let doc = &e.doc;
         let shown = kind.is_none_or(|k| k == doc.kind)
