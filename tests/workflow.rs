@@ -1094,7 +1094,7 @@ fn every_refusal_of_sign_merge_and_append() {
     );
     // A charter appended to an existing chain.
     d.fails(&["append", c, "charter.doc.json"], 1, "CHN-4");
-    audit_is_valid(&d, 6);
+    audit_is_valid(&d, 5);
 }
 
 #[test]
