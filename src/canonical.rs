@@ -153,6 +153,11 @@ impl Object {
         self.find(key).ok().map(|i| &self.members[i].1)
     }
 
+    /// The value of a member, to change in place.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.find(key).ok().map(|i| &mut self.members[i].1)
+    }
+
     /// Removes a member and returns its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.find(key).ok().map(|i| self.members.remove(i).1)

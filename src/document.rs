@@ -272,6 +272,30 @@ impl Document {
     /// DOC-1 (members and types), then in member order DOC-2, DOC-3,
     /// ENC-9 and ENC-10 on their fields, LIM-3 and DOC-4 on `sigs`.
     pub fn from_value(v: &Value) -> Result<Document, Error> {
+        Document::read(v, false)
+    }
+
+    /// Reads a document file (one canonical JSON line and LF, as
+    /// [`Document::to_file_bytes`] writes it). Unlike an entry's document,
+    /// a document file may carry no signature yet: it is a draft being
+    /// passed around for signing. Every other envelope rule applies.
+    pub fn parse_file(bytes: &[u8]) -> Result<Document, Error> {
+        let line = bytes.strip_suffix(b"\n").ok_or_else(|| {
+            Error::new(Rule::Enc2, "", "a document file is one line ending with LF")
+        })?;
+        let v = canonical::parse_canonical(line)
+            .map_err(|e| Error::new(e.rule, "", format!("at byte {}: {}", e.offset, e.detail)))?;
+        Document::read(&v, true)
+    }
+
+    /// The document file's bytes: its canonical line and LF.
+    pub fn to_file_bytes(&self) -> Vec<u8> {
+        let mut b = canonical::encode(&self.to_value());
+        b.push(b'\n');
+        b
+    }
+
+    fn read(v: &Value, draft: bool) -> Result<Document, Error> {
         let obj = v
             .as_object()
             .ok_or_else(|| type_error(Rule::Doc1, "", "object", v))?;
@@ -305,7 +329,10 @@ impl Document {
         let commune = Hash(binary::<32>(get("commune"), "commune", Rule::Doc1)?);
         let date = Date::parse(get("date").as_str().unwrap())
             .map_err(|e| Error::new(Rule::Enc10, "date", e.detail))?;
-        let sigs = signatures(get("sigs"), "sigs", Rule::Doc1, Rule::Doc4)?;
+        let sigs = match get("sigs").as_array() {
+            Some([]) if draft => Vec::new(),
+            _ => signatures(get("sigs"), "sigs", Rule::Doc1, Rule::Doc4)?,
+        };
         let body = get("body").as_object().unwrap().clone();
         Ok(Document {
             commune,

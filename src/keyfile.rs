@@ -3,8 +3,18 @@
 //! (spec/05-documents.md §5.6 describes the file; it is not part of what a
 //! verifier checks).
 //!
-//! A secret key file is one line: `commonstock-secret-key-v1 `, the 32-byte
-//! Ed25519 seed in unpadded base64url, LF. It is created with mode 0600
+//! A secret key file is either
+//!
+//! - plain: one line, `commonstock-secret-key-v1 `, the 32-byte Ed25519 seed
+//!   in unpadded base64url, LF; or
+//! - encrypted with a passphrase: an `ENCRYPTED PRIVATE KEY` PEM block, the
+//!   standard PKCS#8 `EncryptedPrivateKeyInfo` (RFC 5958) of the Ed25519
+//!   private key (RFC 8410), with PBES2 (RFC 8018): scrypt (log₂N = 15,
+//!   r = 8, p = 1, random 16-byte salt) and AES-256-CBC. A standard format,
+//!   so the key is not locked into this tool: `openssl pkey -in FILE`
+//!   reads it with the same passphrase.
+//!
+//! Either is created with mode 0600
 //! under a temporary name, fsynced, then hard-linked to its final name
 //! (which fails if that name exists) and the temporary name removed, so a
 //! crash leaves either no key or the whole key, and never touches an
@@ -34,6 +44,10 @@ pub enum Error {
     Format(PathBuf),
     /// The system's random number generator failed.
     Random(String),
+    /// An encrypted key file, and the passphrase does not open it.
+    Passphrase(PathBuf),
+    /// An encrypted key file, and no passphrase could be had.
+    NoPassphrase(PathBuf, String),
 }
 
 impl fmt::Display for Error {
@@ -53,6 +67,16 @@ impl fmt::Display for Error {
             ),
             Error::Format(p) => write!(f, "{} is not a commonstock secret key file", p.display()),
             Error::Random(e) => write!(f, "the system random number generator failed: {e}"),
+            Error::Passphrase(p) => write!(
+                f,
+                "{}: wrong passphrase (or a damaged key file); try again",
+                p.display()
+            ),
+            Error::NoPassphrase(p, why) => write!(
+                f,
+                "{} is encrypted and needs its passphrase: {why}",
+                p.display()
+            ),
         }
     }
 }
@@ -66,9 +90,57 @@ pub fn generate(path: &Path) -> Result<SecretKey, Error> {
     Ok(key)
 }
 
+/// Generates a key and writes it to `path` encrypted under `passphrase`.
+pub fn generate_encrypted(path: &Path, passphrase: &str) -> Result<SecretKey, Error> {
+    let key = SecretKey::generate().map_err(|e| Error::Random(e.to_string()))?;
+    write_encrypted(path, &key, passphrase)?;
+    Ok(key)
+}
+
 /// Writes `key` to a new file at `path` (mode 0600, atomic, never
 /// overwriting).
 pub fn write(path: &Path, key: &SecretKey) -> Result<(), Error> {
+    let text = Zeroizing::new(format!("{PREFIX}{}\n", b64::encode(key.seed())));
+    write_private(path, text.as_bytes())
+}
+
+/// The PKCS#8 `PrivateKeyInfo` of an Ed25519 seed (RFC 8410 §7): a fixed
+/// 16-byte DER prefix (version 0, algorithm id-Ed25519 1.3.101.112, an
+/// OCTET STRING holding the 32-byte OCTET STRING of the seed), then the seed.
+const PKCS8_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+const PEM_LABEL: &str = "ENCRYPTED PRIVATE KEY";
+
+/// Writes `key` encrypted under `passphrase` (see the module doc), with
+/// the same guarantees as [`write`].
+pub fn write_encrypted(path: &Path, key: &SecretKey, passphrase: &str) -> Result<(), Error> {
+    let mut der = Zeroizing::new(PKCS8_PREFIX.to_vec());
+    der.extend_from_slice(key.seed());
+    let info = pkcs8::PrivateKeyInfoRef::try_from(&der[..])
+        .map_err(|e| Error::Io(path.to_path_buf(), io::Error::other(e.to_string())))?;
+    // `encrypt` draws the salt and IV from the system's generator and uses
+    // scrypt with AES-256-CBC (the module doc gives the parameters).
+    let enc = info
+        .encrypt(passphrase.as_bytes())
+        .map_err(|e| Error::Random(e.to_string()))?;
+    let pem = enc
+        .to_pem(PEM_LABEL, pkcs8::LineEnding::LF)
+        .map_err(|e| Error::Io(path.to_path_buf(), io::Error::other(e.to_string())))?;
+    write_private(path, pem.as_bytes())
+}
+
+/// Whether the key file at `path` is encrypted (so reading it will ask for
+/// a passphrase).
+pub fn is_encrypted(path: &Path) -> Result<bool, Error> {
+    let text = read_private(path)?;
+    Ok(text.starts_with("-----BEGIN "))
+}
+
+/// Writes `bytes` to a new private file at `path`: mode 0600, under a
+/// temporary name, fsynced, then linked to its name (which fails if it
+/// exists).
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let io = |e| Error::Io(path.to_path_buf(), e);
     if path.exists() {
         return Err(Error::Exists(path.to_path_buf()));
@@ -84,10 +156,9 @@ pub fn write(path: &Path, key: &SecretKey) -> Result<(), Error> {
     tmp_name.push(name);
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = dir.join(tmp_name);
-    let text = Zeroizing::new(format!("{PREFIX}{}\n", b64::encode(key.seed())));
     let result = (|| {
         let mut f = create_private(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         fs::hard_link(&tmp, path)
     })();
@@ -121,8 +192,57 @@ fn create_private(p: &Path) -> io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(p)
 }
 
-/// Reads a secret key file, refusing one that group or others can read.
+/// Reads a plain secret key file, refusing one that group or others can
+/// read. An encrypted file needs [`read_with`].
 pub fn read(path: &Path) -> Result<SecretKey, Error> {
+    read_with(path, || Err("no passphrase source was given".to_string()))
+}
+
+/// Reads a secret key file, plain or encrypted, refusing one that group or
+/// others can read. `passphrase` is asked only for an encrypted file.
+pub fn read_with(
+    path: &Path,
+    passphrase: impl FnOnce() -> Result<Zeroizing<String>, String>,
+) -> Result<SecretKey, Error> {
+    let text = read_private(path)?;
+    if text.starts_with("-----BEGIN ") {
+        let pass = passphrase().map_err(|why| Error::NoPassphrase(path.to_path_buf(), why))?;
+        return decrypt(path, &text, &pass);
+    }
+    let seed = text
+        .strip_prefix(PREFIX)
+        .and_then(|s| s.strip_suffix('\n'))
+        .and_then(|s| b64::decode::<32>(s).ok())
+        .ok_or_else(|| Error::Format(path.to_path_buf()))?;
+    Ok(SecretKey::from_seed(seed))
+}
+
+fn decrypt(path: &Path, text: &str, passphrase: &str) -> Result<SecretKey, Error> {
+    let format = || Error::Format(path.to_path_buf());
+    let (label, doc) = pkcs8::SecretDocument::from_pem(text).map_err(|_| format())?;
+    if label != PEM_LABEL {
+        return Err(format());
+    }
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(doc.as_bytes()).map_err(|_| format())?;
+    // A wrong passphrase shows as bad padding or an undecodable result;
+    // PKCS#8 cannot tell the two apart.
+    let plain = info
+        .decrypt(passphrase.as_bytes())
+        .map_err(|_| Error::Passphrase(path.to_path_buf()))?;
+    let bytes = plain.as_bytes();
+    match bytes.strip_prefix(&PKCS8_PREFIX[..]) {
+        Some(seed) if seed.len() == 32 => {
+            let mut s = Zeroizing::new([0u8; 32]);
+            s.copy_from_slice(seed);
+            Ok(SecretKey::from_seed(*s))
+        }
+        _ => Err(format()),
+    }
+}
+
+/// Reads a key file's text (at most 4 KiB), refusing one that group or
+/// others can read.
+fn read_private(path: &Path) -> Result<Zeroizing<String>, Error> {
     let io = |e| Error::Io(path.to_path_buf(), e);
     let f = File::open(path).map_err(io)?;
     #[cfg(unix)]
@@ -134,11 +254,39 @@ pub fn read(path: &Path) -> Result<SecretKey, Error> {
         }
     }
     let mut text = Zeroizing::new(String::new());
-    f.take(256).read_to_string(&mut text).map_err(io)?;
-    let seed = text
-        .strip_prefix(PREFIX)
-        .and_then(|s| s.strip_suffix('\n'))
-        .and_then(|s| b64::decode::<32>(s).ok())
-        .ok_or_else(|| Error::Format(path.to_path_buf()))?;
-    Ok(SecretKey::from_seed(seed))
+    f.take(4096)
+        .read_to_string(&mut text)
+        .map_err(|_| Error::Format(path.to_path_buf()))?;
+    Ok(text)
+}
+
+/// A short fingerprint of a public key for people to compare: the first 12
+/// characters (72 bits) of its base64url form, so it is also a prefix of the
+/// key as every document and report writes it.
+pub fn fingerprint(public_key: &[u8; 32]) -> String {
+    b64::encode(public_key)[..12].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encrypted_keys_round_trip_and_refuse_a_wrong_passphrase() {
+        let dir = std::env::temp_dir().join(format!("cs-keyfile-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("k.key");
+        let key = generate_encrypted(&path, "correct horse").unwrap();
+        assert!(is_encrypted(&path).unwrap());
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+        assert!(!text.contains(&b64::encode(key.seed())));
+        let back = read_with(&path, || Ok(Zeroizing::new("correct horse".into()))).unwrap();
+        assert_eq!(back.public_key(), key.public_key());
+        let wrong = read_with(&path, || Ok(Zeroizing::new("wrong".into())));
+        assert!(matches!(wrong, Err(Error::Passphrase(_))), "{wrong:?}");
+        assert!(matches!(read(&path), Err(Error::NoPassphrase(..))));
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -18,7 +18,13 @@
 //! | [`chain`] | 06 | entries, links, the genesis charter, the commune id |
 //! | [`checkpoint`] | 07 | checkpoints, cosignatures and fork proofs |
 //! | [`audit`] | 09 | the ordered checks and the verdict |
+//! | [`commune`] | 10 | the commune rules and the state they replay |
+//! | [`dividend`] | 11 | period closes: the figures, computed exactly |
 //! | [`conformance`] | conformance.md | test vectors, their generator, the runner |
+//! | [`draft`] | 05, 10 | building a document's body before anyone signs |
+//! | [`review`] | 05, 06, 10 | whether a document can still join a chain; how people read it |
+//! | [`chainfile`] | 06 | the chain on disk: atomic, locked appends |
+//! | [`keyfile`] | 05 (§5.6) | secret key files, plain or passphrase-encrypted |
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
@@ -26,14 +32,17 @@ pub mod audit;
 pub mod b64;
 pub mod canonical;
 pub mod chain;
+pub mod chainfile;
 pub mod checkpoint;
 pub mod commune;
 pub mod conformance;
 pub mod date;
 pub mod dividend;
 pub mod document;
+pub mod draft;
 pub mod hash;
 pub mod keyfile;
+pub mod review;
 pub mod rule;
 pub mod sig;
 pub mod simulate;

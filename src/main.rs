@@ -1,26 +1,31 @@
 //! The `commonstock` command line. It only wires the library: every rule
 //! lives in the `commonstock` crate.
 //!
-//! Exit codes: 0 valid (or the command succeeded), 1 invalid, 2 usage or
-//! I/O error.
+//! Exit codes: 0 valid (or the command succeeded), 1 invalid (or a
+//! document, key or checkpoint refused), 2 usage or I/O error.
+//!
+//! `audit` lives here; the signing workflow (keys, draft, show, sign,
+//! merge, append, checkpoints, log) lives in `workflow.rs`.
 
 use std::fs::File;
 use std::io::{self, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
 use commonstock::{b64, canonical, dividend, keyfile, statement};
+
+mod workflow;
 
 #[derive(Parser)]
 #[command(
     name = "commonstock",
     version,
     about = "Audit and sign the hash-chained records of a venture commune",
-    after_help = "Examples:\n  commonstock audit examples/commune.jsonl\n  commonstock audit --json - < chain.jsonl\n  commonstock keygen --out alice.key"
+    after_help = workflow::MAIN_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -73,13 +78,21 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
-    /// Generate a secret key; print its public key.
-    #[command(after_help = KEYGEN_HELP)]
+    /// Same as `key generate` (kept for scripts written before it).
+    #[command(hide = true)]
     Keygen {
         /// Where to write the secret key file.
         #[arg(long, short)]
         out: PathBuf,
     },
+    #[command(flatten)]
+    Workflow(workflow::Command),
+    /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) to standard output.
+    #[command(hide = true)]
+    Man,
 }
 
 const AUDIT_HELP: &str = "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.
@@ -98,30 +111,44 @@ Examples:
   commonstock dividends --csv examples/commune.jsonl > dividends.csv
   commonstock dividends --json examples/commune.jsonl";
 
-const KEYGEN_HELP: &str = "The key file is created with mode 0600 and is never overwritten.
-
-Example:
-  commonstock keygen --out alice.key";
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let result = match cli.command {
+        Command::Workflow(c) => workflow::run(c),
+        Command::Keygen { out } => keyfile::generate(&out)
+            .map(|key| {
+                println!("{}", b64::encode(&key.public_key()));
+                ExitCode::SUCCESS
+            })
+            .map_err(|e| workflow::Failure::Usage(e.to_string())),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "commonstock", &mut io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut io::stdout())
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| workflow::Failure::Usage(e.to_string())),
+        command => run(command).map_err(workflow::Failure::Usage),
+    };
+    match result {
         Ok(code) => code,
-        Err(msg) => {
-            let _ = writeln!(io::stderr(), "commonstock: {msg}");
-            ExitCode::from(2)
+        Err(f) => {
+            let _ = writeln!(io::stderr(), "commonstock: {}", f.message());
+            ExitCode::from(f.code())
         }
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, String> {
-    match cli.command {
-        Command::Dividends { chain, json, csv } => run_dividends(&chain, json, csv),
-        Command::Keygen { out } => {
-            let key = keyfile::generate(&out).map_err(|e| e.to_string())?;
-            println!("{}", b64::encode(&key.public_key()));
-            Ok(ExitCode::SUCCESS)
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Workflow(_)
+        | Command::Keygen { .. }
+        | Command::Completions { .. }
+        | Command::Man => {
+            unreachable!("dispatched in main")
         }
+        Command::Dividends { chain, json, csv } => run_dividends(&chain, json, csv),
         Command::Conformance {
             adapter,
             vectors,

@@ -1,0 +1,267 @@
+//! The chain file on disk: starting it from a charter and appending a
+//! document to it, atomically and under a lock (spec/06-chain.md; the
+//! file's framing is spec/02-encoding.md §2.2).
+//!
+//! **Checks.** A document is appended only when [`review::check`] finds it
+//! complete against the chain as it is *under the lock*: every rule of the
+//! spec holds for the new entry.
+//!
+//! **Atomicity.** The chain on disk is always either the old file or the
+//! new one, whatever happens: the new chain (the old bytes, then the new
+//! line) is written to a temporary file in the same directory, fsynced, and
+//! renamed over the chain (an atomic replacement on POSIX file systems);
+//! then the directory is fsynced so the rename itself is durable. A process
+//! killed at any point, or a full disk, leaves at most a stray temporary
+//! file (`.NAME.tmp.PID`), which the next append removes. The old file is
+//! never written in place.
+//!
+//! **Locking.** Appends to one chain are serialised by an exclusive
+//! advisory lock (`flock`) on a companion file `NAME.lock`, held from
+//! before the chain is read until after the rename. The kernel releases the
+//! lock when its holder dies, so a crash never leaves a stale lock; the lock
+//! file itself stays (removing it would let two processes lock two
+//! different files). Readers need no lock: they see the old or the new file.
+//!
+//! **Fault injection.** For the tests, the environment variable
+//! [`FAULT_ENV`] set to `append:STEP` aborts the process at that step (see
+//! [`STEPS`]), and `append:enospc` makes the write fail half-way with "no
+//! space left on device". Unset, it does nothing.
+
+// A commune finding is 128 bytes; as in `commune`, it is the rare path and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::chain::Entry;
+use crate::commune::Finding;
+use crate::document::Document;
+use crate::hash::{self, Hash};
+use crate::review::{self, Chain, Standing};
+
+/// The environment variable of the fault-injection hook (tests only).
+pub const FAULT_ENV: &str = "COMMONSTOCK_FAULT";
+
+/// The steps of an append at which a fault can be injected, in order.
+pub const STEPS: &[&str] = &[
+    "locked",  // the lock is held, nothing written
+    "partial", // half of the new chain is in the temporary file
+    "written", // the whole new chain is in the temporary file, not synced
+    "synced",  // the temporary file is on disk
+    "renamed", // the chain is the new file; the directory is not synced
+    "done",    // everything is durable; the lock is still held
+];
+
+/// Why a document was not appended.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading or writing failed (the chain is unchanged).
+    Io(PathBuf, io::Error),
+    /// `--new` on a chain that exists.
+    Exists(PathBuf),
+    /// No chain at the path (and not `--new`).
+    Missing(PathBuf),
+    /// The document can never be valid at the end of this chain.
+    Refused(Finding),
+    /// The document is sound but not fully signed yet.
+    Incomplete(Finding),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Io(p, e) => write!(
+                f,
+                "{}: {e}; the chain is unchanged{}",
+                p.display(),
+                if e.raw_os_error() == Some(28) {
+                    " (free some space and try again)"
+                } else {
+                    ""
+                }
+            ),
+            Error::Exists(p) => write!(
+                f,
+                "{} already exists; a new chain is started only once (append without --new)",
+                p.display()
+            ),
+            Error::Missing(p) => write!(
+                f,
+                "{} does not exist; start a chain with `commonstock append --new {} CHARTER`",
+                p.display(),
+                p.display()
+            ),
+            Error::Refused(x) => write!(f, "refused: {x}"),
+            Error::Incomplete(x) => write!(
+                f,
+                "not fully signed yet: {x}; gather the missing signatures with `commonstock sign`"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What an append did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    pub seq: u64,
+    /// The new head: the new entry's hash.
+    pub head: Hash,
+    pub doc_hash: Hash,
+    /// The entry as `log` shows it.
+    pub summary: String,
+}
+
+fn fault_set(want: &str) -> bool {
+    std::env::var_os(FAULT_ENV).is_some_and(|v| v == want)
+}
+
+/// The fault hook: aborts at `step` when asked to (see the module doc).
+fn step(step: &str) {
+    if fault_set(&format!("append:{step}")) {
+        std::process::abort();
+    }
+}
+
+fn sibling(path: &Path, suffix: &str, hidden: bool) -> PathBuf {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let dot = if hidden { "." } else { "" };
+    path.with_file_name(format!("{dot}{name}{suffix}"))
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Appends `doc` to the chain at `path`, or with `new` starts the chain with
+/// it (a charter). See the module doc for the guarantees.
+pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error> {
+    let io = |e| Error::Io(path.to_path_buf(), e);
+    let lock_path = sibling(path, ".lock", false);
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::Io(lock_path.clone(), e))?;
+    // Blocks until every other append to this chain is done.
+    lock.lock().map_err(|e| Error::Io(lock_path.clone(), e))?;
+    step("locked");
+    let old = match fs::read(path) {
+        Ok(b) if new => {
+            drop(b);
+            return Err(Error::Exists(path.to_path_buf()));
+        }
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && new => None,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(Error::Missing(path.to_path_buf()));
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let chain = match &old {
+        Some(bytes) => Some(Chain::read(bytes).map_err(io)?),
+        None => None,
+    };
+    match review::check(chain.as_ref(), doc) {
+        Ok(Standing::Complete) => {}
+        Ok(Standing::Incomplete(f)) => return Err(Error::Incomplete(f)),
+        Err(f) => return Err(Error::Refused(f)),
+    }
+    let (seq, prev) = chain.as_ref().map_or((0, Hash::ZERO), |c| (c.len, c.head));
+    let summary = review::summary(doc, chain.as_ref().map(|c| &c.state));
+    let mut line = Entry::line(seq, &prev, doc);
+    let head = hash::entry(&line);
+    line.push(b'\n');
+    let old = old.unwrap_or_default();
+    remove_stale_temporaries(path);
+    let tmp = sibling(path, &format!(".tmp.{}", std::process::id()), true);
+    let result = write_new_chain(&tmp, path, &old, &line);
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io)?;
+    step("done");
+    drop(lock);
+    Ok(Appended {
+        seq,
+        head,
+        doc_hash: doc.hash(),
+        summary,
+    })
+}
+
+fn write_new_chain(tmp: &Path, path: &Path, old: &[u8], line: &[u8]) -> io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create_new(true).open(tmp)?;
+    if let Ok(m) = fs::metadata(path) {
+        f.set_permissions(m.permissions())?;
+    }
+    let total = old.len() + line.len();
+    let half = total / 2;
+    let mut written = 0;
+    for part in [old, line] {
+        for chunk in part.chunks(1 << 16) {
+            if written + chunk.len() > half && written <= half {
+                let cut = half - written;
+                f.write_all(&chunk[..cut])?;
+                written += cut;
+                if fault_set("append:enospc") {
+                    // What a full disk does to a write: part of it lands.
+                    return Err(io::Error::from_raw_os_error(28));
+                }
+                step("partial");
+                f.write_all(&chunk[cut..])?;
+                written += chunk.len() - cut;
+            } else {
+                f.write_all(chunk)?;
+                written += chunk.len();
+            }
+        }
+    }
+    step("written");
+    f.sync_all()?;
+    drop(f);
+    step("synced");
+    fs::rename(tmp, path)?;
+    step("renamed");
+    File::open(dir_of(path))?.sync_all()
+}
+
+/// Removes temporary files left by appends that were killed; called under
+/// the lock, so none of them belongs to a live append.
+fn remove_stale_temporaries(path: &Path) {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let prefix = format!(".{name}.tmp.");
+    if let Ok(entries) = fs::read_dir(dir_of(path)) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+/// Replaces the file at `path` with `bytes` atomically (temporary file,
+/// fsync, rename): for document and checkpoint files being signed.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = sibling(path, &format!(".tmp.{}", std::process::id()), true);
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        if let Ok(m) = fs::metadata(path) {
+            f.set_permissions(m.permissions())?;
+        }
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,320 @@
+//! Drafting documents: building a body from a JSON file and `PATH=VALUE`
+//! assignments, filling in what the protocol computes, and checking the
+//! body's own rules before anyone signs (spec/05-documents.md,
+//! spec/06-chain.md §6.3, spec/10-commune.md §10.3).
+//!
+//! Drafting is generic over kinds: the body is whatever the assignments
+//! build, and [`commune::check_body`] judges it, so a kind added to the
+//! commune rules can be drafted with no change here. Two things are
+//! computed rather than typed, because no person should have to:
+//! a charter's commune id (the hash of its body, §6.3), and a bond series'
+//! `schedule` when it is not given (SCH-1 fixes it from the terms).
+//!
+//! Assignment values ([`parse_value`]):
+//!
+//! | value | becomes |
+//! |---|---|
+//! | `@FILE` | the text hash (§3.1) of the file's bytes |
+//! | `EUR 1234.56` or `1234.56 EUR` | the amount in minor units of the commune's currency |
+//! | a JSON literal: `12`, `true`, `"007"`, `[…]`, `{…}` | that value |
+//! | `k=v,k=v` (only after `PATH[]=`) | an object of those members, each value read by these rules |
+//! | anything else | a string |
+//!
+//! `PATH` is dotted (`ref.agreement`); `PATH[]=` appends to a list. Lists
+//! built by appending are sorted the way COM-4 requires (strings as bytes,
+//! objects by `member`, else by `from`).
+
+// A commune finding is 128 bytes; as in `commune`, it is the rare path and
+// boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+use std::path::Path;
+
+use crate::canonical::{self, Object, Value};
+use crate::chain;
+use crate::commune::{self, Finding};
+use crate::date::Date;
+use crate::document::{Document, Kind};
+use crate::hash::{self, Hash};
+use crate::review::Money;
+use crate::rule::Rule;
+
+/// Why a draft could not be built.
+#[derive(Debug)]
+pub enum Error {
+    /// An assignment or the body file is malformed.
+    Input(String),
+    /// The body breaks a rule of the spec.
+    Rule(Finding),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Input(s) => f.write_str(s),
+            Error::Rule(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn input(s: impl Into<String>) -> Error {
+    Error::Input(s.into())
+}
+
+/// Reads an assignment's value (see the module doc).
+pub fn parse_value(raw: &str, money: Option<&Money>, in_list: bool) -> Result<Value, Error> {
+    if let Some(file) = raw.strip_prefix('@') {
+        let bytes = std::fs::read(Path::new(file)).map_err(|e| input(format!("{file}: {e}")))?;
+        return Ok(Value::from(hash::text(&bytes).to_b64()));
+    }
+    if let Some(n) = parse_money(raw, money)? {
+        return Ok(Value::Int(n));
+    }
+    if let Ok(v) = canonical::parse(raw.as_bytes()) {
+        return Ok(v);
+    }
+    if in_list && raw.contains('=') {
+        let mut o = Object::new();
+        for pair in raw.split(',') {
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| input(format!("{pair:?}: expected NAME=VALUE")))?;
+            o.insert(k.trim(), parse_value(v.trim(), money, false)?);
+        }
+        return Ok(Value::Object(o));
+    }
+    Ok(Value::from(raw))
+}
+
+/// `EUR 12.34` / `12.34 EUR` in minor units; `None` when `raw` is not of
+/// that shape.
+fn parse_money(raw: &str, money: Option<&Money>) -> Result<Option<i64>, Error> {
+    let mut parts = raw.split(' ');
+    let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let is_code = |s: &str| s.len() == 3 && s.bytes().all(|c| c.is_ascii_uppercase());
+    let is_num = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+    let (code, num) = match (is_code(a) && is_num(b), is_num(a) && is_code(b)) {
+        (true, _) => (a, b),
+        (_, true) => (b, a),
+        _ => return Ok(None),
+    };
+    let m = money.ok_or_else(|| {
+        input(format!(
+            "{raw:?}: the commune's currency is not known here; give the amount in minor units"
+        ))
+    })?;
+    if code != m.code {
+        return Err(input(format!(
+            "{raw:?}: the commune's currency is {}",
+            m.code
+        )));
+    }
+    let (major, minor) = num.split_once('.').unwrap_or((num, ""));
+    let exp = m.exponent as usize;
+    if minor.len() > exp || minor.contains('.') || major.is_empty() {
+        return Err(input(format!(
+            "{raw:?}: {} takes at most {exp} decimal places",
+            m.code
+        )));
+    }
+    let digits = format!("{major}{minor:0<exp$}");
+    let n: i64 = digits
+        .parse()
+        .ok()
+        .filter(|n| *n <= commune::MAX_AMOUNT)
+        .ok_or_else(|| input(format!("{raw:?}: amount out of range")))?;
+    Ok(Some(n))
+}
+
+/// A body being built.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    root: Object,
+    /// Paths of lists built by appending (sorted at the end).
+    appended: Vec<String>,
+}
+
+impl Body {
+    /// Starts from a JSON object (a body file: any JSON within the profile,
+    /// not necessarily canonical).
+    pub fn from_json(bytes: &[u8]) -> Result<Body, Error> {
+        let v = canonical::parse(bytes.strip_suffix(b"\n").unwrap_or(bytes))
+            .map_err(|e| input(format!("the body file is not JSON of the profile: {e}")))?;
+        match v {
+            Value::Object(root) => Ok(Body {
+                root,
+                appended: Vec::new(),
+            }),
+            other => Err(input(format!(
+                "the body file holds a {}, not an object",
+                other.type_name()
+            ))),
+        }
+    }
+
+    /// Applies one `PATH=VALUE` assignment.
+    pub fn assign(&mut self, assignment: &str, money: Option<&Money>) -> Result<(), Error> {
+        let (path, raw) = assignment
+            .split_once('=')
+            .ok_or_else(|| input(format!("{assignment:?}: expected PATH=VALUE")))?;
+        let (path, append) = match path.strip_suffix("[]") {
+            Some(p) => (p, true),
+            None => (path, false),
+        };
+        let value = parse_value(raw, money, append)?;
+        let names: Vec<&str> = path.split('.').collect();
+        if names.iter().any(|n| n.is_empty()) {
+            return Err(input(format!("{path:?}: not a member path")));
+        }
+        let mut obj = &mut self.root;
+        for n in &names[..names.len() - 1] {
+            if !matches!(obj.get(n), Some(Value::Object(_))) {
+                obj.insert(*n, Value::Object(Object::new()));
+            }
+            let Some(Value::Object(inner)) = obj_get_mut(obj, n) else {
+                unreachable!("inserted above")
+            };
+            obj = inner;
+        }
+        let last = names[names.len() - 1];
+        if append {
+            let mut list = match obj.remove(last) {
+                Some(Value::Array(a)) => a,
+                None => Vec::new(),
+                Some(other) => {
+                    return Err(input(format!(
+                        "{path}: is a {}, not a list",
+                        other.type_name()
+                    )));
+                }
+            };
+            list.push(value);
+            obj.insert(last, Value::Array(list));
+            if !self.appended.iter().any(|p| p == path) {
+                self.appended.push(path.to_string());
+            }
+        } else {
+            obj.insert(last, value);
+        }
+        Ok(())
+    }
+
+    /// The body, with appended lists in COM-4 order.
+    pub fn finish(mut self) -> Object {
+        for path in &self.appended {
+            let names: Vec<&str> = path.split('.').collect();
+            sort_at(&mut self.root, &names);
+        }
+        self.root
+    }
+}
+
+fn sort_at(obj: &mut Object, names: &[&str]) {
+    match names {
+        [last] => {
+            if let Some(Value::Array(list)) = obj.get_mut(last) {
+                list.sort_by_key(sort_key);
+            }
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Object(inner)) = obj.get_mut(first) {
+                sort_at(inner, rest);
+            }
+        }
+        [] => {}
+    }
+}
+
+fn obj_get_mut<'a>(o: &'a mut Object, k: &str) -> Option<&'a mut Value> {
+    o.get_mut(k)
+}
+
+fn sort_key(v: &Value) -> (Vec<u8>, i64) {
+    match v {
+        Value::Str(s) => (s.as_bytes().to_vec(), 0),
+        Value::Object(o) => match (o.get("member"), o.get("from")) {
+            (Some(Value::Str(m)), _) => (m.as_bytes().to_vec(), 0),
+            (_, Some(Value::Int(f))) => (Vec::new(), *f),
+            _ => (canonical::encode(v), 0),
+        },
+        _ => (canonical::encode(v), 0),
+    }
+}
+
+/// Fills in a bond series' schedule from its terms when it is missing
+/// (SCH-1). Leaves the body as it is when the terms are not all there or
+/// not of the right types: the body check then names what is wrong.
+pub fn fill_schedule(body: &mut Object) {
+    if body.get("schedule").is_some() {
+        return;
+    }
+    let int = |k: &str| body.get(k).and_then(Value::as_i64);
+    let (Some(face), Some(n), Some(rate)) = (int("face"), int("payments"), int("rate_bps")) else {
+        return;
+    };
+    let linear = match body.get("amortisation").and_then(Value::as_str) {
+        Some("linear") => true,
+        Some("bullet") => false,
+        _ => return,
+    };
+    let Some(first_due) = body
+        .get("first_due")
+        .and_then(Value::as_str)
+        .and_then(|s| Date::parse(s).ok())
+    else {
+        return;
+    };
+    // Out-of-range terms would make the computation meaningless (or
+    // overflow); the body check reports them.
+    if !(1..=commune::MAX_AMOUNT).contains(&face)
+        || !(1..=commune::MAX_COUNT).contains(&n)
+        || !(0..=100_000).contains(&rate)
+        || first_due.day() > 28
+        || first_due.add_months(n as u32).is_none()
+    {
+        return;
+    }
+    let rows = commune::schedule(linear, face, n, rate, first_due)
+        .into_iter()
+        .map(|r| {
+            let mut o = Object::new();
+            o.insert("coupon", Value::Int(r.coupon));
+            o.insert("due", Value::from(r.due.to_string()));
+            o.insert("principal", Value::Int(r.principal));
+            Value::Object(o)
+        })
+        .collect();
+    body.insert("schedule", Value::Array(rows));
+}
+
+/// Builds the unsigned document and checks its body's own rules (spec
+/// §10.1 steps 1 and 2). `commune` is the chain's id; `None` for a charter,
+/// whose id is computed from its body.
+pub fn document(
+    kind: Kind,
+    date: Date,
+    mut body: Object,
+    commune: Option<Hash>,
+) -> Result<Document, Error> {
+    if kind == Kind::BondSeries {
+        fill_schedule(&mut body);
+    }
+    let commune = match (kind, commune) {
+        (Kind::Charter, _) => chain::commune_id(&body),
+        (_, Some(c)) => c,
+        (_, None) => {
+            return Err(Error::Rule(Finding::new(
+                Rule::Chn5,
+                "commune",
+                format!("a {kind} needs the commune id: pass the chain it will join (--chain)"),
+            )));
+        }
+    };
+    let doc = Document::new(commune, kind, date, body);
+    commune::check_body(&doc).map_err(Error::Rule)?;
+    Ok(doc)
+}
