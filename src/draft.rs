@@ -5,10 +5,12 @@
 //!
 //! Drafting is generic over kinds: the body is whatever the assignments
 //! build, and [`commune::check_body`] judges it, so a kind added to the
-//! commune rules can be drafted with no change here. Two things are
+//! commune rules can be drafted with no change here. Three things are
 //! computed rather than typed, because no person should have to:
-//! a charter's commune id (the hash of its body, §6.3), and a bond series'
-//! `schedule` when it is not given (SCH-1 fixes it from the terms).
+//! a charter's commune id (the hash of its body, §6.3), a bond series'
+//! `schedule` when it is not given (SCH-1 fixes it from the terms), and a
+//! period close's figures when its body is empty (DIV-2 and DIV-3 fix them
+//! from the chain; [`fill_period_close`]).
 //!
 //! Assignment values ([`parse_value`]):
 //!
@@ -289,6 +291,21 @@ pub fn fill_schedule(body: &mut Object) {
         })
         .collect();
     body.insert("schedule", Value::Array(rows));
+}
+
+/// Fills in a period close when its body is empty: the figures of the next
+/// period to close, as the rules compute them from `state` on `date` (spec
+/// §11.3), so that members review and sign what the verifier will
+/// recompute.
+pub fn fill_period_close(body: &mut Object, state: &commune::State, date: Date) {
+    if !body.is_empty() || state.settings.is_none() {
+        return;
+    }
+    let mut st = state.clone();
+    st.advance(date);
+    let period = st.periods.next;
+    let figures = crate::dividend::compute(&st.close_inputs(period));
+    *body = crate::dividend::close_body(period, &figures);
 }
 
 /// Builds the unsigned document and checks its body's own rules (spec

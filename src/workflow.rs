@@ -681,16 +681,19 @@ fn draft(a: DraftArgs) -> Res<ExitCode> {
         body.assign(s, money.as_ref())
             .map_err(|e| usage(format!("--set {s}: {e}")))?;
     }
-    let doc = draft::document(
-        kind,
-        date,
-        body.finish(),
-        chain.as_ref().and_then(|c| c.commune),
-    )
-    .map_err(|e| match e {
-        draft::Error::Input(m) => usage(m),
-        draft::Error::Rule(f) => refused(format!("the draft breaks {f}; fix it and draft again")),
-    })?;
+    let mut body = body.finish();
+    if let (Kind::PeriodClose, Some(c)) = (kind, &chain) {
+        draft::fill_period_close(&mut body, &c.state, date);
+    }
+    let doc =
+        draft::document(kind, date, body, chain.as_ref().and_then(|c| c.commune)).map_err(|e| {
+            match e {
+                draft::Error::Input(m) => usage(m),
+                draft::Error::Rule(f) => {
+                    refused(format!("the draft breaks {f}; fix it and draft again"))
+                }
+            }
+        })?;
     if let Some(c) = &chain
         && let Err(f) = review::check(Some(c), &doc)
     {

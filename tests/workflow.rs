@@ -430,12 +430,105 @@ fn walkthrough_from_keys_to_an_audited_chain() {
     }
     audit_is_valid(&d, 9);
 
-    // TODO(period close with dividends): the `period_close` kind and
-    // dividend payments are being specified (spec chapter 11). Once they
-    // land: draft a period_close for 2025-05-31, sign it by the `close`
-    // threshold, append it, pay each member's dividend, and check the
-    // statement. `draft` and `show` are generic over kinds, so only this
-    // step is missing; nothing here stands in for it.
+    // Step 7b: the months are closed in order (January to April), each close
+    // drafted with the figures the rules compute and signed by the `close`
+    // threshold (3 of 4 members).
+    for i in 1..=4 {
+        let doc = format!("close-{i}.doc.json");
+        d.ok(&[
+            "draft",
+            "period_close",
+            "--chain",
+            "chain.jsonl",
+            "--date",
+            "2025-05-02",
+            "-o",
+            &doc,
+        ]);
+        d.sign_and_append(&doc, &["ana", "ben", "cas"]);
+    }
+    // April, worked by hand (spec 11.3): rent 1,100.00 due and paid on
+    // 1 April; the first bond row is due on 1 April: 120 units × (coupon
+    // floor(10,000 × 600 / 120,000) = 50 + principal floor(10,000 / 12) =
+    // 833) = 105,960. Net 110,000 − 105,960 = 4,040; reserve 1,000 bps = 404;
+    // pool 3,636; four whole-month members: 909 each (EUR 9.09), carry 0.
+    let table: serde_json::Value =
+        serde_json::from_str(&d.ok(&["dividends", "--json", "chain.jsonl"])).unwrap();
+    let april = &table["periods"][3];
+    assert_eq!(april["period"], "2025-04");
+    assert_eq!(
+        (
+            &april["service"],
+            &april["net"],
+            &april["reserve"],
+            &april["pool"]
+        ),
+        (&105_960.into(), &4_040.into(), &404.into(), &3_636.into())
+    );
+    assert_eq!(
+        (&april["dividend"], &april["carry_out"]),
+        (&909.into(), &0.into())
+    );
+    for m in ["ana", "ben", "cas", "dan"] {
+        let doc = format!("div-{m}.doc.json");
+        d.ok(&[
+            "draft",
+            "payment",
+            "--chain",
+            "chain.jsonl",
+            "--date",
+            "2025-05-02",
+            "-s",
+            &format!("id=div-{m}"),
+            "-s",
+            "purpose=dividend",
+            "-s",
+            &format!("ref.member={m}"),
+            "-s",
+            "ref.period=2025-04",
+            "-s",
+            "amount=EUR 9.09",
+            "-o",
+            &doc,
+        ]);
+        d.sign_and_append(&doc, &["ana"]);
+    }
+    // a second payment of a dividend is refused as soon as it is drafted
+    d.fails(
+        &[
+            "draft",
+            "payment",
+            "--chain",
+            "chain.jsonl",
+            "--date",
+            "2025-05-02",
+            "-s",
+            "id=div-again",
+            "-s",
+            "purpose=dividend",
+            "-s",
+            "ref.member=dan",
+            "-s",
+            "ref.period=2025-04",
+            "-s",
+            "amount=EUR 9.09",
+            "-o",
+            "again.doc.json",
+        ],
+        1,
+        "PAY-1 in body.amount: dan's dividend for 2025-04 is already paid",
+    );
+    let table: serde_json::Value =
+        serde_json::from_str(&d.ok(&["dividends", "--json", "chain.jsonl"])).unwrap();
+    assert!(
+        table["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["paid"] == 909 && m["payable"] == 0),
+        "{table}"
+    );
+    audit_is_valid(&d, 17);
 
     // Step 8: a checkpoint of the head, cosigned by members.
     d.ok(&[
@@ -461,7 +554,7 @@ fn walkthrough_from_keys_to_an_audited_chain() {
     let out = d.ok(&["checkpoint", "verify", "chain.jsonl", "head.checkpoint"]);
     assert_eq!(
         out,
-        "head.checkpoint: agrees at size 9: cosigned by ana, ben, cas\n"
+        "head.checkpoint: agrees at size 17: cosigned by ana, ben, cas\n"
     );
     // Step 9: the audit with the report.
     let out = d.ok(&[
@@ -471,13 +564,13 @@ fn walkthrough_from_keys_to_an_audited_chain() {
         "head.checkpoint",
         "chain.jsonl",
     ]);
-    assert!(out.starts_with("valid: 9 entries, 20 signatures"), "{out}");
-    assert!(out.contains("cash: EUR 2,200.00"), "{out}");
+    assert!(out.starts_with("valid: 17 entries, 36 signatures"), "{out}");
+    assert!(out.contains("cash: EUR 2,163.64"), "{out}");
     assert!(out.contains("members: 4 current, 0 former"), "{out}");
     assert!(out.contains("120 of 120 units sold"), "{out}");
     // The log.
     let log = d.ok(&["log", "chain.jsonl"]);
-    assert_eq!(log.lines().count(), 9, "{log}");
+    assert_eq!(log.lines().count(), 17, "{log}");
     assert!(
         log.contains(" bond_series ") && log.contains("lease-1#2"),
         "{log}"
@@ -496,7 +589,9 @@ fn walkthrough_from_keys_to_an_audited_chain() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(seqs, ["1", "6"], "{log}");
+    // his admission, his lease, the closes of February to April (not
+    // January: he joined on 1 February) and his dividend
+    assert_eq!(seqs, ["1", "6", "10", "11", "12", "16"], "{log}");
     let log = d.ok(&["log", "--json", "--full", "chain.jsonl"]);
     for line in log.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -509,13 +604,6 @@ fn walkthrough_from_keys_to_an_audited_chain() {
         signed.contains("ana (") && full.contains("holder"),
         "{full}"
     );
-}
-
-#[test]
-#[ignore = "TODO: period_close and dividends are being specified (spec chapter 11)"]
-fn walkthrough_period_close_with_dividends() {
-    // Completed after the period-close work lands; see the TODO in
-    // walkthrough_from_keys_to_an_audited_chain.
 }
 
 #[test]
