@@ -791,7 +791,7 @@ impl State {
             ));
         }
         let exponent = cur.int("exponent", 0, 4)?;
-        let list = b.array("founders", 1, MAX_MEMBERS)?;
+        let list = b.array("founders", 1, crate::document::MAX_SIGNATURES)?;
         let mut founders: Vec<(String, [u8; 32])> = Vec::with_capacity(list.len());
         for (i, v) in list.iter().enumerate() {
             let f = Fields::open(v, &format!("body.founders[{i}]"), &["key", "member"])?;
