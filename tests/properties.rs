@@ -562,3 +562,94 @@ fn case_shapes_have_their_verdicts() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// Dividends (spec 11.3): nothing is lost or created, whole-period members
+// are paid alike, and the result does not depend on the members' names.
+
+fn dividend_inputs() -> impl Strategy<Value = commonstock::dividend::Inputs> {
+    let amount = 0i128..=MAX_INT as i128;
+    (
+        (amount.clone(), amount.clone(), amount.clone(), amount),
+        -(MAX_INT as i128)..=MAX_INT as i128,
+        0i64..=10_000,
+        28i64..=31,
+        proptest::collection::vec(0i64..=31, 0..40),
+    )
+        .prop_map(
+            |((rent, income, service, expenses), carry_in, reserve_bps, period_days, days)| {
+                commonstock::dividend::Inputs {
+                    rent,
+                    income,
+                    service,
+                    expenses,
+                    carry_in,
+                    reserve_bps,
+                    days: days
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, d)| (format!("m{i:03}"), d.min(period_days)))
+                        .filter(|(_, d)| *d > 0)
+                        .collect(),
+                    period_days,
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dividends_neither_lose_nor_create_a_unit(inputs in dividend_inputs()) {
+        let f = commonstock::dividend::compute(&inputs);
+        let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+        prop_assert_eq!(f.net, inputs.rent + inputs.income - inputs.service - inputs.expenses + inputs.carry_in);
+        if f.net > 0 {
+            // payouts + carry = pool, and pool + reserve = net
+            prop_assert_eq!(paid + f.carry_out, f.pool);
+            prop_assert_eq!(f.pool + f.reserve, f.net);
+            prop_assert!(f.reserve >= 0 && f.pool >= 0);
+            if f.member_days > 0 {
+                // the remainder is less than one unit per eligible member
+                prop_assert!(f.carry_out >= 0 && f.carry_out < f.payouts.len() as i128);
+            } else {
+                prop_assert_eq!(f.carry_out, f.pool);
+            }
+        } else {
+            prop_assert_eq!((paid, f.reserve, f.pool, f.carry_out), (0, 0, 0, f.net));
+        }
+        // whole-period members get exactly `dividend`; more days never less
+        for (d, a) in f.payouts.values() {
+            if *d == inputs.period_days {
+                prop_assert_eq!(*a, f.dividend);
+            }
+            for (d2, a2) in f.payouts.values() {
+                if d2 > d {
+                    prop_assert!(a2 >= a);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dividends_do_not_depend_on_member_order(inputs in dividend_inputs()) {
+        // the same days under names that sort the other way round
+        let f = commonstock::dividend::compute(&inputs);
+        let mut renamed = inputs.clone();
+        let n = inputs.days.len();
+        renamed.days = inputs
+            .days
+            .iter()
+            .enumerate()
+            .map(|(i, (_, d))| (format!("z{:03}", n - i), *d))
+            .collect();
+        let g = commonstock::dividend::compute(&renamed);
+        prop_assert_eq!((f.net, f.reserve, f.pool, f.dividend, f.carry_out), (g.net, g.reserve, g.pool, g.dividend, g.carry_out));
+        let mut a: Vec<(i64, i128)> = f.payouts.values().copied().collect();
+        let mut b: Vec<(i64, i128)> = g.payouts.values().copied().collect();
+        a.sort();
+        b.sort();
+        prop_assert_eq!(a, b);
+    }
+}
