@@ -167,17 +167,8 @@ impl Checkpoint {
 
     /// Verifies every signature; the first failure, by position in `sigs`.
     pub fn verify_signatures(&self) -> Result<(), Error> {
-        let msg = self.signing_message();
-        let items: Vec<sig::Item<'_>> = self
-            .sigs
-            .iter()
-            .map(|s| sig::Item {
-                key: &s.key,
-                msg: &msg,
-                sig: &s.sig,
-            })
-            .collect();
-        for (i, r) in sig::verify_batch(&items).into_iter().enumerate() {
+        let verdicts = document::verify_all(&self.sigs, &self.signing_message());
+        for (i, r) in verdicts.into_iter().enumerate() {
             if let Err(e) = r {
                 return Err(Error::new(e.rule(), format!("sigs[{i}]"), e.to_string()));
             }

@@ -245,6 +245,19 @@ pub(crate) fn signatures_value(sigs: &[Signature]) -> Value {
     )
 }
 
+/// Verifies signatures that all sign `msg`; one verdict each, in order.
+pub(crate) fn verify_all(sigs: &[Signature], msg: &[u8]) -> Vec<Result<(), sig::Error>> {
+    let items: Vec<sig::Item<'_>> = sigs
+        .iter()
+        .map(|s| sig::Item {
+            key: &s.key,
+            msg,
+            sig: &s.sig,
+        })
+        .collect();
+    sig::verify_batch(&items)
+}
+
 /// Inserts `s` at its sorted place; refuses a second signature by one key.
 pub(crate) fn insert_signature(sigs: &mut Vec<Signature>, s: Signature) -> Result<(), Signature> {
     match sigs.binary_search_by(|x| x.key.cmp(&s.key)) {
@@ -394,17 +407,7 @@ impl Document {
     /// Verifies every signature (SIG-1 to SIG-6); one verdict each, in
     /// `sigs` order.
     pub fn verify_signatures(&self) -> Vec<Result<(), sig::Error>> {
-        let msg = self.signing_message();
-        let items: Vec<sig::Item<'_>> = self
-            .sigs
-            .iter()
-            .map(|s| sig::Item {
-                key: &s.key,
-                msg: &msg,
-                sig: &s.sig,
-            })
-            .collect();
-        sig::verify_batch(&items)
+        verify_all(&self.sigs, &self.signing_message())
     }
 
     /// Whether `key` has signed this document (presence only; validity is
