@@ -988,6 +988,13 @@ impl State {
             ));
         }
         let n = b.int("payments", 1, MAX_COUNT)?;
+        if Date::from_month_index(first_due.month_index() + n - 1, first_due.day()).is_none() {
+            return Err(Finding::new(
+                Rule::Com3,
+                "body.payments",
+                "the last payment would fall after 9999-12",
+            ));
+        }
         let rate_bps = b.int("rate_bps", 0, 100_000)?;
         let rows_v = b.array("schedule", 0, MAX_COUNT as usize)?;
         let mut rows = Vec::with_capacity(rows_v.len());
@@ -1139,6 +1146,13 @@ impl State {
                 Rule::Com3,
                 "body.start",
                 "the start must be on day 1 to 28 and not before the document's date",
+            ));
+        }
+        if Date::from_month_index(start.month_index() + instalments - 1, start.day()).is_none() {
+            return Err(Finding::new(
+                Rule::Com3,
+                "body.start",
+                "the last instalment would fall after 9999-12",
             ));
         }
         b.key("text")?;
@@ -1700,7 +1714,13 @@ impl State {
                 ),
             ));
         }
-        let end = Date::from_month_index(period + 1, 1).expect("in range");
+        let Some(end) = Date::from_month_index(period + 1, 1) else {
+            return Err(Finding::new(
+                Rule::Div1,
+                "body.period",
+                "9999-12 never ends: it cannot be closed",
+            ));
+        };
         if doc.date < end {
             return Err(Finding::new(
                 Rule::Div1,
@@ -1985,6 +2005,31 @@ mod tests {
         body.insert("amount", Value::Int(0));
         let doc = Document::new(commune, Kind::Payment, date, body);
         assert_eq!(check_body(&doc).unwrap_err().rule, Rule::Com3);
+    }
+
+    /// Terms that would run past 9999-12 are refused, not a panic.
+    #[test]
+    fn schedules_past_the_last_year_are_refused() {
+        let date = Date::new(9999, 11, 1).unwrap();
+        let rows = Value::Array(Vec::new());
+        let mut body = Object::new();
+        for (k, v) in [
+            ("amortisation", Value::from("bullet")),
+            ("asset", Value::from("a")),
+            ("face", Value::Int(100)),
+            ("first_due", Value::from("9999-12-10")),
+            ("payments", Value::Int(2)),
+            ("rate_bps", Value::Int(0)),
+            ("schedule", rows),
+            ("series", Value::from("s")),
+            ("text", Value::from(crate::hash::Hash::ZERO.to_b64())),
+            ("units", Value::Int(1)),
+        ] {
+            body.insert(k, v);
+        }
+        let doc = Document::new(crate::hash::Hash::ZERO, Kind::BondSeries, date, body);
+        let f = check_body(&doc).unwrap_err();
+        assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.payments"));
     }
 
     #[test]
