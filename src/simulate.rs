@@ -492,31 +492,16 @@ impl Commune {
         }
         let rent = (need + need / 10) as i64;
         let renters = self.renters(i);
-        let body = obj(vec![
-            ("agreement", Value::from(format!("lease-{}", i + 1))),
-            ("asset", s(&asset)),
-            ("guarantees", Value::Array(vec![s(&series)])),
-            ("instalments", Value::Int(payments)),
-            (
-                "rent",
-                Value::Array(vec![Value::Object(obj(vec![
-                    ("amount", Value::Int(rent)),
-                    ("from", Value::Int(1)),
-                ]))]),
-            ),
-            (
-                "renters",
-                Value::Array(renters.iter().map(|r| s(r)).collect()),
-            ),
-            (
-                "start",
-                Value::from(commune::add_months(day(5), 1).to_string()),
-            ),
-            (
-                "text",
-                Value::from(hash::text(format!("lease of {asset}").as_bytes()).to_b64()),
-            ),
-        ]);
+        let body = lease_body(
+            &format!("lease-{}", i + 1),
+            &asset,
+            &[series.as_str()],
+            payments,
+            rent,
+            &renters,
+            commune::add_months(day(5), 1),
+            &format!("lease of {asset}"),
+        );
         let parties: Vec<SecretKey> = renters
             .iter()
             .map(|r| SecretKey::from_seed(*self.keys[r].seed()))
@@ -559,34 +544,17 @@ impl Commune {
         let renters = a.renters.clone();
         let rent = a.rent(1) / 3;
         let id = format!("{agreement}-renewed");
-        let body = obj(vec![
-            ("agreement", s(&id)),
-            ("asset", s(&asset)),
-            ("guarantees", Value::Array(vec![])),
-            ("instalments", Value::Int(24)),
-            (
-                "rent",
-                Value::Array(vec![Value::Object(obj(vec![
-                    ("amount", Value::Int(rent)),
-                    ("from", Value::Int(1)),
-                ]))]),
-            ),
-            (
-                "renters",
-                Value::Array(renters.iter().map(|r| s(r)).collect()),
-            ),
-            (
-                "start",
-                Value::from(
-                    commune::add_months(Date::new(d.year(), d.month(), 5).expect("valid"), 1)
-                        .to_string(),
-                ),
-            ),
-            (
-                "text",
-                Value::from(hash::text(format!("renewed lease of {asset}").as_bytes()).to_b64()),
-            ),
-        ]);
+        let start = commune::add_months(Date::new(d.year(), d.month(), 5).expect("valid"), 1);
+        let body = lease_body(
+            &id,
+            &asset,
+            &[],
+            24,
+            rent,
+            &renters,
+            start,
+            &format!("renewed lease of {asset}"),
+        );
         let parties: Vec<SecretKey> = renters
             .iter()
             .map(|r| SecretKey::from_seed(*self.keys[r].seed()))
@@ -859,6 +827,42 @@ impl Commune {
         self.holders.push(Holder { key: to });
         self.push(doc);
     }
+}
+
+/// A rental agreement's body with one rent step (spec 10.3.10).
+#[allow(clippy::too_many_arguments)]
+fn lease_body(
+    id: &str,
+    asset: &str,
+    guarantees: &[&str],
+    instalments: i64,
+    rent: i64,
+    renters: &[String],
+    start: Date,
+    text: &str,
+) -> Object {
+    obj(vec![
+        ("agreement", s(id)),
+        ("asset", s(asset)),
+        (
+            "guarantees",
+            Value::Array(guarantees.iter().map(|g| s(g)).collect()),
+        ),
+        ("instalments", Value::Int(instalments)),
+        (
+            "rent",
+            Value::Array(vec![Value::Object(obj(vec![
+                ("amount", Value::Int(rent)),
+                ("from", Value::Int(1)),
+            ]))]),
+        ),
+        (
+            "renters",
+            Value::Array(renters.iter().map(|r| s(r)).collect()),
+        ),
+        ("start", Value::from(start.to_string())),
+        ("text", Value::from(hash::text(text.as_bytes()).to_b64())),
+    ])
 }
 
 const ASSETS: [&str; 4] = [
