@@ -25,7 +25,10 @@
 //! **Fault injection.** For the tests, the environment variable
 //! [`FAULT_ENV`] set to `append:STEP` aborts the process at that step (see
 //! [`STEPS`]), and `append:enospc` makes the write fail half-way with "no
-//! space left on device". Unset, it does nothing.
+//! space left on device". Every other file the CLI writes has two sites of
+//! its own: `write:partial` / `write:enospc` for document and checkpoint
+//! files ([`replace_file`]), `key:partial` / `key:enospc` for secret keys
+//! (`keyfile`). Unset, it does nothing.
 
 // A commune finding is 128 bytes; as in `commune`, it is the rare path and
 // boxing it would only add noise.
@@ -247,6 +250,21 @@ fn remove_stale_temporaries(path: &Path) {
     }
 }
 
+/// Writes `bytes` to a new temporary file in two halves, with the fault
+/// sites `SITE:partial` (abort between the halves) and `SITE:enospc` (fail
+/// between them as a full disk does).
+pub(crate) fn write_in_halves(f: &mut File, bytes: &[u8], site: &str) -> io::Result<()> {
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    f.write_all(first)?;
+    if fault_set(&format!("{site}:enospc")) {
+        return Err(io::Error::from_raw_os_error(28));
+    }
+    if fault_set(&format!("{site}:partial")) {
+        std::process::abort();
+    }
+    f.write_all(second)
+}
+
 /// Replaces the file at `path` with `bytes` atomically (temporary file,
 /// fsync, rename): for document and checkpoint files being signed.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -256,7 +274,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
         if let Ok(m) = fs::metadata(path) {
             f.set_permissions(m.permissions())?;
         }
-        f.write_all(bytes)?;
+        write_in_halves(&mut f, bytes, "write")?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();

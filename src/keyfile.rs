@@ -22,7 +22,7 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -152,13 +152,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let name = path
         .file_name()
         .ok_or_else(|| io(io::Error::other("not a file name")))?;
+    // Temporaries of an earlier run that was killed hold part of a secret:
+    // remove them before anything else.
+    let prefix = format!(".{}.tmp", name.to_string_lossy());
+    if let Ok(entries) = fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(&prefix) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = dir.join(tmp_name);
     let result = (|| {
         let mut f = create_private(&tmp)?;
-        f.write_all(bytes)?;
+        crate::chainfile::write_in_halves(&mut f, bytes, "key")?;
         f.sync_all()?;
         fs::hard_link(&tmp, path)
     })();

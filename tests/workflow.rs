@@ -1710,3 +1710,111 @@ fn standard_input_and_output_and_json() {
     ]);
     assert!(!out.contains('\u{1b}'), "{out}");
 }
+
+/// Every other file the CLI writes, interrupted half-way or on a full disk:
+/// a document being signed, a checkpoint being cosigned, a new secret key.
+/// The old file is intact (or, for a key, no key exists), nothing half
+/// written is left under the real name, and the command works when retried.
+#[test]
+fn document_checkpoint_and_key_writes_survive_faults() {
+    let d = Dir::new("writes");
+    found(&d);
+    // a document signed by ana, to be signed by ben
+    let doc = ready_to_append(&d, "w1");
+    let before = d.read(&doc);
+    let sign = |fault: &str| {
+        run_output(
+            d.cmd(&[
+                "sign",
+                "--chain",
+                "chain.jsonl",
+                "--key",
+                "ben.key",
+                "--yes",
+                &doc,
+            ])
+            .env("COMMONSTOCK_FAULT", fault)
+            .output()
+            .unwrap(),
+        )
+    };
+    let r = sign("write:partial");
+    assert_ne!(r.code, Some(0), "the process was aborted half-way");
+    assert_eq!(d.read(&doc), before, "the document is the old one");
+    let r = sign("write:enospc");
+    assert_eq!(r.code, Some(2), "{}", r.err);
+    assert!(r.err.contains("No space left on device"), "{}", r.err);
+    assert_eq!(d.read(&doc), before);
+    let r = sign("");
+    assert_eq!(r.code, Some(0), "{}", r.err);
+    assert_ne!(d.read(&doc), before, "signed once the fault is gone");
+
+    // a checkpoint being cosigned
+    d.ok(&[
+        "checkpoint",
+        "make",
+        "chain.jsonl",
+        "--key",
+        "ana.key",
+        "-o",
+        "cp",
+    ]);
+    let before = d.read("cp");
+    for fault in ["write:partial", "write:enospc"] {
+        let r = run_output(
+            d.cmd(&[
+                "checkpoint",
+                "cosign",
+                "cp",
+                "--chain",
+                "chain.jsonl",
+                "--key",
+                "ben.key",
+            ])
+            .env("COMMONSTOCK_FAULT", fault)
+            .output()
+            .unwrap(),
+        );
+        assert_ne!(r.code, Some(0), "{fault}");
+        assert_eq!(
+            d.read("cp"),
+            before,
+            "{fault}: the checkpoint is the old one"
+        );
+    }
+    d.ok(&[
+        "checkpoint",
+        "cosign",
+        "cp",
+        "--chain",
+        "chain.jsonl",
+        "--key",
+        "ben.key",
+    ]);
+    d.ok(&["checkpoint", "verify", "chain.jsonl", "cp"]);
+
+    // a new secret key
+    for fault in ["key:partial", "key:enospc"] {
+        let r = run_output(
+            d.cmd(&["key", "generate", "--out", "zed.key"])
+                .env("COMMONSTOCK_FAULT", fault)
+                .output()
+                .unwrap(),
+        );
+        assert_ne!(r.code, Some(0), "{fault}");
+        assert!(
+            !d.file("zed.key").exists(),
+            "{fault}: no key under its name"
+        );
+    }
+    let public = d.ok(&["key", "generate", "--out", "zed.key"]);
+    assert_eq!(public.trim().len(), 43);
+    // a stale half-written temporary from the aborted run is gone
+    let strays: Vec<String> = fs::read_dir(&d.path)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".zed.key.tmp"))
+        .collect();
+    assert!(strays.is_empty(), "{strays:?}");
+}
