@@ -37,6 +37,14 @@ fn outstanding(state: &State, id: &str) -> i128 {
     s.sold as i128 * s.outstanding_per_unit(as_of) as i128
 }
 
+/// Dividends declared by the closes and not paid (yet).
+pub fn dividends_payable(state: &State) -> i128 {
+    crate::dividend::member_totals(state)
+        .iter()
+        .map(|(_, declared, paid)| declared - paid)
+        .sum()
+}
+
 /// The statement as a JSON value (spec 9.4).
 pub fn to_value(state: &State) -> Value {
     let members = state
@@ -108,6 +116,7 @@ pub fn to_value(state: &State) -> Value {
         ("exponent", Value::Int(state.exponent)),
         ("as_of", date_or_null(state.as_of)),
         ("cash", money(state.cash)),
+        ("dividends_payable", money(dividends_payable(state))),
         ("members", Value::Array(members)),
         ("assets", Value::Array(assets)),
         ("series", Value::Array(series)),
@@ -183,6 +192,7 @@ pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
     let as_of = state.as_of.map(|d| d.to_string()).unwrap_or_default();
     writeln!(out, "\n{} — statement as of {as_of}", state.name)?;
     writeln!(out, "cash: {}", m(state.cash))?;
+    writeln!(out, "dividends payable: {}", m(dividends_payable(state)))?;
 
     let current = state.members.values().filter(|x| x.until.is_none()).count();
     writeln!(
