@@ -161,7 +161,7 @@ pub struct Commune {
 /// The streaming side of [`generate_to`]: lines written, the head, and the
 /// first write error (which stops the writing, not the story).
 struct Stream {
-    w: Box<dyn Write>,
+    w: Box<dyn Write + Send + Sync>,
     entries: u64,
     head: Hash,
     error: Option<io::Error>,
@@ -978,7 +978,7 @@ pub struct Written {
 /// Generates the commune for `p` and streams its chain file to `w`, one
 /// line at a time: memory holds the commune's state, never the chain.
 /// The bytes are exactly those of [`generate`]'s builder.
-pub fn generate_to(p: &Params, w: impl Write + 'static) -> io::Result<Written> {
+pub fn generate_to(p: &Params, w: impl Write + Send + Sync + 'static) -> io::Result<Written> {
     let mut sim = new(p);
     sim.out = Some(Stream {
         w: Box::new(w),
