@@ -319,7 +319,8 @@ struct Auditor {
 
 impl Auditor {
     /// The entry at `line_no` in layer order (spec 6.5); the integrity
-    /// failure that ends the audit, if any.
+    /// failure that ends the audit, if any. (Rare, and the caller stops.)
+    #[allow(clippy::result_large_err)]
     fn entry(&mut self, line_no: u64, p: Parsed) -> Result<(), Finding> {
         let entry = p.entry.map_err(|e| {
             let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
