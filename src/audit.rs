@@ -18,22 +18,20 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
+use std::sync::{Arc, Mutex, mpsc};
 
 use crate::canonical::{self, Object, Value};
-use crate::chain::{self, LineReader, Linker, ReadError};
+use crate::chain::{self, Entry, LineReader, Linker, ReadError};
 use crate::checkpoint::Checkpoint;
 use crate::commune::{self, State};
 use crate::dividend::Figures;
 use crate::document::Kind;
-use crate::hash::Hash;
+use crate::hash::{self, Hash};
 use crate::rule::Rule;
 use crate::sig;
 
 /// The version of the `--json` report format (spec 9.3).
 pub const REPORT_SCHEMA: &str = "commonstock-audit-v1";
-
-/// How many signatures are verified together.
-const BATCH: usize = 512;
 
 /// What to check besides the chain itself.
 #[derive(Clone, Debug, Default)]
@@ -197,49 +195,169 @@ impl Report {
     }
 }
 
-/// A signature waiting for its batch.
-struct Pending {
-    line: u64,
-    kind: Kind,
-    index: usize,
-    key: [u8; 32],
-    sig: [u8; 64],
-    msg: [u8; 98],
+/// How an audit runs (not what it checks): how many threads, and for an
+/// incremental audit the saved state it resumes from. The verdict, the
+/// findings and the state never depend on it.
+#[derive(Default)]
+pub struct Run {
+    /// Worker threads that parse, hash and verify signatures; 0 for one
+    /// per core.
+    pub threads: usize,
+    /// Resume after the prefix a saved state covers (spec 9.5).
+    pub resume: Option<Saved>,
+    /// Return the state to save after the last entry, when the chain so
+    /// far passed every integrity check.
+    pub save: bool,
 }
 
-/// Verifies the pending batch; the first failure in chain order, if any.
-fn flush(pending: &mut Vec<Pending>, report: &mut Report) -> Option<Finding> {
-    if pending.is_empty() {
-        return None;
+/// What [`run`] returns.
+pub struct Outcome {
+    pub report: Report,
+    /// The commune's state after the last entry the commune rules applied.
+    pub state: State,
+    /// The state to resume from, when [`Run::save`] asked for it and the
+    /// integrity layers passed.
+    pub saved: Option<Saved>,
+}
+
+/// An audit's state after a prefix of a chain that passed every integrity
+/// check: what an incremental audit resumes from (spec 9.5). It is an
+/// implementation artefact, not part of the protocol.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    /// The links: next seq, head, commune id, last date, and the document
+    /// hashes seen (for CHN-7).
+    pub linker: Linker,
+    /// The commune's state after the prefix (before [`State::finish`]).
+    pub state: State,
+    /// Signatures verified valid in the prefix.
+    pub signatures: u64,
+    /// The commune findings of the prefix.
+    pub findings: Vec<Finding>,
+    /// Whether the commune rules still run (false once the charter failed them).
+    pub commune_rules: bool,
+}
+
+/// Lines per block handed to a worker: about two batch chunks of
+/// single-signature entries.
+const BLOCK_LINES: usize = 512;
+/// Bytes per block, so that long lines make short blocks.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// Consecutive lines of the chain file, for one worker.
+struct Block {
+    index: usize,
+    first_line: u64,
+    data: Vec<u8>,
+    /// The end of each line in `data`.
+    ends: Vec<usize>,
+}
+
+/// A line as a worker leaves it: the entry (or the rule its encoding,
+/// members or envelope break) and the first signature of the entry that
+/// fails, with its index in `sigs`.
+struct Parsed {
+    entry: Result<Entry, chain::EntryError>,
+    sig: Result<(), (usize, sig::Error)>,
+}
+
+/// A worker's job: parse and hash every line of a block, then verify every
+/// signature of its entries as one batch (each item gets exactly its single
+/// verdict, so the block's split never changes a verdict).
+fn work(block: &Block) -> Vec<Parsed> {
+    let mut out = Vec::with_capacity(block.ends.len());
+    let mut start = 0;
+    for &end in &block.ends {
+        out.push(Parsed {
+            entry: chain::parse_entry(&block.data[start..end]),
+            sig: Ok(()),
+        });
+        start = end;
     }
-    let items: Vec<sig::Item<'_>> = pending
+    let msgs: Vec<[u8; 98]> = out
         .iter()
-        .map(|p| sig::Item {
-            key: &p.key,
-            msg: &p.msg,
-            sig: &p.sig,
+        .map(|p| match &p.entry {
+            Ok(e) => crate::document::signing_message(&e.doc.commune, &e.doc_hash),
+            Err(_) => [0; 98],
         })
         .collect();
-    let verdicts = sig::verify_batch(&items);
-    let first_bad = verdicts.iter().position(Result::is_err);
-    let good = first_bad.unwrap_or(verdicts.len());
-    report.signatures += good as u64;
-    let finding = first_bad.map(|i| {
-        let p = &pending[i];
-        let e = verdicts[i].unwrap_err();
-        Finding {
-            rule: e.rule(),
-            entry: Some(p.line - 1),
-            line: Some(p.line),
-            kind: Some(p.kind),
-            field: Some(format!("doc.sigs[{}]", p.index)),
-            detail: format!("invalid signature: {e}"),
-            expected: None,
-            found: None,
+    let mut items = Vec::new();
+    let mut owners = Vec::new();
+    for (i, p) in out.iter().enumerate() {
+        if let Ok(e) = &p.entry {
+            for (j, s) in e.doc.sigs.iter().enumerate() {
+                items.push(sig::Item {
+                    key: &s.key,
+                    msg: &msgs[i],
+                    sig: &s.sig,
+                });
+                owners.push((i, j));
+            }
         }
-    });
-    pending.clear();
-    finding
+    }
+    let verdicts = sig::verify_batch(&items);
+    drop(items);
+    for ((i, j), v) in owners.into_iter().zip(verdicts) {
+        if let (Err(e), Ok(())) = (v, &out[i].sig) {
+            out[i].sig = Err((j, e));
+        }
+    }
+    out
+}
+
+/// The in-order side of the audit: links, signature verdicts and commune
+/// rules, one entry at a time in chain order.
+struct Auditor {
+    report: Report,
+    linker: Linker,
+    state: State,
+    commune_rules: bool,
+    commune_findings: Vec<Finding>,
+    /// Entry hashes at the sizes the checkpoints name.
+    wanted: Vec<(u64, Option<Hash>)>,
+}
+
+impl Auditor {
+    /// The entry at `line_no` in layer order (spec 6.5); the integrity
+    /// failure that ends the audit, if any. (Rare, and the caller stops.)
+    #[allow(clippy::result_large_err)]
+    fn entry(&mut self, line_no: u64, p: Parsed) -> Result<(), Finding> {
+        let entry = p.entry.map_err(|e| {
+            let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
+            Finding::from_chain(at, None)
+        })?;
+        if let Err(e) = self.linker.link(&entry) {
+            let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
+            return Err(Finding::from_chain(at, Some(entry.doc.kind)));
+        }
+        for w in self.wanted.iter_mut().filter(|w| w.0 == entry.seq + 1) {
+            w.1 = Some(entry.hash);
+        }
+        if let Err((index, e)) = p.sig {
+            self.report.signatures += index as u64;
+            return Err(Finding {
+                rule: e.rule(),
+                entry: Some(line_no - 1),
+                line: Some(line_no),
+                kind: Some(entry.doc.kind),
+                field: Some(format!("doc.sigs[{index}]")),
+                detail: format!("invalid signature: {e}"),
+                expected: None,
+                found: None,
+            });
+        }
+        self.report.signatures += entry.doc.sigs.len() as u64;
+        self.report.entries += 1;
+        self.report.head = Some(entry.hash);
+        if self.commune_rules
+            && let Err(f) = self.state.apply(&entry.doc)
+        {
+            self.commune_findings
+                .push(Finding::from_commune(f, line_no, entry.doc.kind));
+            self.commune_rules = entry.seq != 0;
+        }
+        Ok(())
+    }
 }
 
 /// Audits the chain read from `input`. `Err` only for I/O failures; every
@@ -251,96 +369,186 @@ pub fn audit<R: BufRead>(input: R, options: &Options) -> io::Result<Report> {
 /// [`audit`], also returning the commune's state after the last entry the
 /// commune rules applied (for the full report).
 pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(Report, State)> {
-    let mut report = Report::default();
-    let mut reader = LineReader::new(input);
-    let mut linker = Linker::new();
-    let mut state = State::new();
-    // The commune rules run until the charter itself turns out void.
-    let mut commune_rules = true;
-    let mut commune_findings: Vec<Finding> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::with_capacity(BATCH);
-    // Hashes of entries checked structurally whose signatures are pending.
-    let mut unconfirmed: Vec<Hash> = Vec::new();
-    // Entry hashes at the sizes the checkpoints name.
+    run(input, options, Run::default()).map(|o| (o.report, o.state))
+}
+
+/// The audit, pipelined: this thread frames lines into blocks; worker
+/// threads parse, hash and verify the signatures of whole blocks; one
+/// thread takes the blocks back in chain order and applies the links, the
+/// signature verdicts and the commune rules entry by entry. The first
+/// integrity failure is therefore exactly a sequential auditor's (spec
+/// 9.1). Memory holds a bounded number of blocks in flight.
+///
+/// With [`Run::resume`], `input` is the whole chain: its first lines must
+/// be the prefix the saved state covers (each line's `prev` and `seq` are
+/// checked against the previous line's hash, and the last against the
+/// saved head, without parsing them); otherwise the resume is refused with
+/// an `InvalidData` error, and a full audit is needed.
+pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outcome> {
+    let threads = match run.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let mut wanted: Vec<(u64, Option<Hash>)> =
         options.checkpoints.iter().map(|c| (c.size, None)).collect();
+    let mut auditor = match run.resume {
+        None => Auditor {
+            report: Report::default(),
+            linker: Linker::new(),
+            state: State::new(),
+            commune_rules: true,
+            commune_findings: Vec::new(),
+            wanted,
+        },
+        Some(saved) => {
+            let size = saved.linker.len();
+            for w in &mut wanted {
+                match w.0.cmp(&size) {
+                    std::cmp::Ordering::Less => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!(
+                                "a checkpoint of size {} is older than the saved state ({size} entries)",
+                                w.0
+                            ),
+                        ));
+                    }
+                    std::cmp::Ordering::Equal => w.1 = Some(saved.linker.head()),
+                    std::cmp::Ordering::Greater => {}
+                }
+            }
+            Auditor {
+                report: Report {
+                    entries: size,
+                    signatures: saved.signatures,
+                    head: (size > 0).then(|| saved.linker.head()),
+                    ..Report::default()
+                },
+                linker: saved.linker,
+                state: saved.state,
+                commune_rules: saved.commune_rules,
+                commune_findings: saved.findings,
+                wanted,
+            }
+        }
+    };
+    let skip = auditor.linker.len();
+    let skip_head = auditor.linker.head();
 
-    let mut stop: Option<Finding> = None;
-    while let Some(next) = reader.next_line() {
-        let (line_no, line) = match next {
-            Ok(l) => l,
-            Err(ReadError::Io(e)) => return Err(e),
-            Err(ReadError::Rule(e)) => {
-                stop = Some(Finding::from_chain(e, None));
-                break;
-            }
-        };
-        let entry = match chain::parse_entry(line) {
-            Ok(e) => e,
-            Err(e) => {
-                let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
-                stop = Some(Finding::from_chain(at, None));
-                break;
-            }
-        };
-        if let Err(e) = linker.link(&entry) {
-            let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
-            stop = Some(Finding::from_chain(at, Some(entry.doc.kind)));
-            break;
-        }
-        for w in wanted.iter_mut().filter(|w| w.0 == entry.seq + 1) {
-            w.1 = Some(entry.hash);
-        }
-        let msg = crate::document::signing_message(&entry.doc.commune, &entry.doc_hash);
-        for (index, s) in entry.doc.sigs.iter().enumerate() {
-            pending.push(Pending {
-                line: line_no,
-                kind: entry.doc.kind,
-                index,
-                key: s.key,
-                sig: s.sig,
-                msg,
+    let mut read_error: Option<ReadError> = None;
+    let (mut auditor, stop) = std::thread::scope(|scope| -> io::Result<_> {
+        let (work_tx, work_rx) = mpsc::sync_channel::<Block>(2 * threads);
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, u64, Vec<Parsed>)>(2 * threads);
+        for _ in 0..threads {
+            let rx = Arc::clone(&work_rx);
+            let tx = done_tx.clone();
+            scope.spawn(move || {
+                loop {
+                    let block = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(block) = block else { return };
+                    let parsed = work(&block);
+                    if tx.send((block.index, block.first_line, parsed)).is_err() {
+                        return;
+                    }
+                }
             });
         }
-        unconfirmed.push(entry.hash);
-        // The commune rules run ahead of the batched signatures; if a
-        // signature of this or an earlier entry fails, findings from that
-        // entry on are dropped below.
-        if commune_rules && let Err(f) = state.apply(&entry.doc) {
-            commune_findings.push(Finding::from_commune(f, line_no, entry.doc.kind));
-            commune_rules = entry.seq != 0;
-        }
-        if pending.len() >= BATCH {
-            if let Some(f) = flush(&mut pending, &mut report) {
-                return Ok(end_at_signature(
-                    report,
-                    commune_findings,
-                    f,
-                    &mut unconfirmed,
-                    &linker,
-                    state,
-                ));
+        drop(done_tx);
+        drop(work_rx);
+        let consumer = scope.spawn(move || {
+            let mut next = 0;
+            let mut waiting: BTreeMap<usize, (u64, Vec<Parsed>)> = BTreeMap::new();
+            for (index, first_line, parsed) in done_rx {
+                waiting.insert(index, (first_line, parsed));
+                while let Some((first_line, parsed)) = waiting.remove(&next) {
+                    for (k, p) in parsed.into_iter().enumerate() {
+                        if let Err(f) = auditor.entry(first_line + k as u64, p) {
+                            return (auditor, Some(f));
+                        }
+                    }
+                    next += 1;
+                }
             }
-            confirm(&mut report, &mut unconfirmed, None);
+            (auditor, None)
+        });
+
+        let mut reader = LineReader::new(input);
+        let mut prefix = Hash::ZERO;
+        let new_block = |index, first_line| Block {
+            index,
+            first_line,
+            data: Vec::with_capacity(BLOCK_BYTES / 4),
+            ends: Vec::with_capacity(BLOCK_LINES),
+        };
+        let mut block = new_block(0, skip + 1);
+        let mut refused: Option<io::Error> = None;
+        while let Some(next) = reader.next_line() {
+            let (line_no, line) = match next {
+                Ok(l) => l,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            if line_no <= skip {
+                if chain::tail_link(line) != Some((prefix, line_no - 1)) {
+                    refused = Some(not_extending(line_no));
+                    break;
+                }
+                prefix = hash::entry(line);
+                if line_no == skip && prefix != skip_head {
+                    refused = Some(not_extending(line_no));
+                    break;
+                }
+                continue;
+            }
+            block.data.extend_from_slice(line);
+            block.ends.push(block.data.len());
+            if block.ends.len() >= BLOCK_LINES || block.data.len() >= BLOCK_BYTES {
+                let next = new_block(block.index + 1, line_no + 1);
+                if work_tx.send(std::mem::replace(&mut block, next)).is_err() {
+                    break; // the audit stopped at an integrity failure
+                }
+            }
+        }
+        if refused.is_none() && read_error.is_none() && reader.line_number() < skip {
+            refused = Some(not_extending(reader.line_number() + 1));
+        }
+        if !block.ends.is_empty() {
+            let _ = work_tx.send(block);
+        }
+        drop(work_tx);
+        let joined = consumer.join().expect("the audit thread panicked");
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(joined),
+        }
+    })?;
+
+    let mut stop = stop;
+    if stop.is_none() {
+        match read_error {
+            Some(ReadError::Io(e)) => return Err(e),
+            Some(ReadError::Rule(e)) => stop = Some(Finding::from_chain(e, None)),
+            None => {}
         }
     }
-    // A signature failure earlier than the structural one wins.
-    if let Some(f) = flush(&mut pending, &mut report) {
-        return Ok(end_at_signature(
-            report,
-            commune_findings,
-            f,
-            &mut unconfirmed,
-            &linker,
-            state,
-        ));
-    }
-    confirm(&mut report, &mut unconfirmed, None);
+    let mut report = std::mem::take(&mut auditor.report);
+    let linker = auditor.linker;
+    let mut state = auditor.state;
     report.commune = linker.commune();
-    report.findings = commune_findings;
+    report.findings = auditor.commune_findings;
     if let Some(f) = stop {
         report.findings.push(f);
-        return Ok((report, state));
+        return Ok(Outcome {
+            report,
+            state,
+            saved: None,
+        });
     }
     report.integrity = !linker.is_empty();
     if linker.is_empty() {
@@ -354,48 +562,38 @@ pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(
             expected: None,
             found: None,
         });
-        return Ok((report, state));
+        return Ok(Outcome {
+            report,
+            state,
+            saved: None,
+        });
     }
+    let saved = run.save.then(|| Saved {
+        linker: linker.clone(),
+        state: state.clone(),
+        signatures: report.signatures,
+        findings: report.findings.clone(),
+        commune_rules: auditor.commune_rules,
+    });
     state.finish();
     report.dividends = state.periods.closes.clone();
     for (i, cp) in options.checkpoints.iter().enumerate() {
-        if let Some(f) = check_checkpoint(cp, i, &linker, wanted[i].1) {
+        if let Some(f) = check_checkpoint(cp, i, &linker, auditor.wanted[i].1) {
             report.findings.push(f);
         }
     }
-    Ok((report, state))
+    Ok(Outcome {
+        report,
+        state,
+        saved,
+    })
 }
 
-/// Ends the audit at a bad signature: keeps commune findings of earlier
-/// entries only.
-fn end_at_signature(
-    mut report: Report,
-    mut commune_findings: Vec<Finding>,
-    f: Finding,
-    unconfirmed: &mut Vec<Hash>,
-    linker: &Linker,
-    state: State,
-) -> (Report, State) {
-    confirm(&mut report, unconfirmed, f.entry);
-    commune_findings.retain(|c| c.entry < f.entry);
-    report.findings = commune_findings;
-    report.findings.push(f);
-    report.commune = linker.commune();
-    (report, state)
-}
-
-/// Moves entries whose signatures are now verified into the report; with
-/// `bad_entry`, only those before it.
-fn confirm(report: &mut Report, unconfirmed: &mut Vec<Hash>, bad_entry: Option<u64>) {
-    let keep = match bad_entry {
-        Some(e) => (e - report.entries) as usize,
-        None => unconfirmed.len(),
-    };
-    if keep > 0 {
-        report.head = Some(unconfirmed[keep - 1]);
-    }
-    report.entries += keep as u64;
-    unconfirmed.clear();
+fn not_extending(line: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("line {line}: the chain does not extend the saved state; audit it in full"),
+    )
 }
 
 fn check_checkpoint(

@@ -16,6 +16,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufRead};
 
 use crate::canonical::{self, Object, Value};
@@ -194,10 +195,40 @@ pub type EntryError = document::Error;
 pub fn parse_entry(line: &[u8]) -> Result<Entry, EntryError> {
     let value = canonical::parse_canonical(line)
         .map_err(|e| EntryError::new(e.rule, "", format!("at byte {}: {}", e.offset, e.detail)))?;
-    entry_from_value(&value, hash::entry(line))
+    entry_from_value(&value, hash::entry(line), Some(line))
 }
 
-fn entry_from_value(value: &Value, hash: Hash) -> Result<Entry, EntryError> {
+/// The document's canonical bytes without `sigs`, as two slices of its
+/// canonical entry line: `{"doc":{"body":…,"kind":"…"` and `,"v":1}`. Every
+/// signature object is exactly `{"key":"<43>","sig":"<86>"}` (ENC-9), so the
+/// `sigs` member's span follows from their number; the boundaries are
+/// checked, and `None` means "re-encode instead". Spec 5.3: the canonical
+/// encoding of the envelope without `sigs` is exactly these bytes.
+fn unsigned_doc_slices(line: &[u8], sigs: usize) -> Option<(&[u8], &[u8])> {
+    const PREV: &[u8] = b",\"prev\":\"";
+    const V: &[u8] = b",\"v\":1}";
+    const SIGS: &[u8] = b",\"sigs\":[";
+    let start = b"{\"doc\":".len();
+    let tail_from = line.len().checked_sub(80)?.max(start);
+    let doc_end = tail_from
+        + line[tail_from..]
+            .windows(PREV.len())
+            .rposition(|w| w == PREV)?;
+    let v_start = doc_end.checked_sub(V.len())?;
+    let sigs_start = v_start.checked_sub(SIGS.len() + 149 * sigs)?;
+    if sigs == 0
+        || !line.starts_with(b"{\"doc\":{\"body\":")
+        || &line[v_start..doc_end] != V
+        || &line[sigs_start..sigs_start + SIGS.len()] != SIGS
+        || line[v_start - 1] != b']'
+        || sigs_start < start
+    {
+        return None;
+    }
+    Some((&line[start..sigs_start], &line[v_start..doc_end]))
+}
+
+fn entry_from_value(value: &Value, hash: Hash, line: Option<&[u8]>) -> Result<Entry, EntryError> {
     let obj = value
         .as_object()
         .ok_or_else(|| document::type_error(Rule::Chn1, "", "object", value))?;
@@ -221,7 +252,11 @@ fn entry_from_value(value: &Value, hash: Hash) -> Result<Entry, EntryError> {
         };
         e
     })?;
-    let doc_hash = doc.hash();
+    let doc_hash = match line.and_then(|l| unsigned_doc_slices(l, doc.sigs.len())) {
+        Some((a, b)) => hash::document_parts(&[a, b]),
+        None => doc.hash(),
+    };
+    debug_assert_eq!(doc_hash, doc.hash());
     Ok(Entry {
         seq,
         prev,
@@ -247,6 +282,24 @@ impl Entry {
     }
 }
 
+/// The `prev` and `seq` of a canonical entry line, read from its tail
+/// (`…,"prev":"<43 characters>","seq":<n>}`) without parsing the line;
+/// `None` if the tail has another shape. Used to check cheaply that a chain
+/// file extends an audited prefix.
+pub fn tail_link(line: &[u8]) -> Option<(Hash, u64)> {
+    const PREV: &[u8] = b",\"prev\":\"";
+    let at = line.windows(PREV.len()).rposition(|w| w == PREV)?;
+    let rest = &line[at + PREV.len()..];
+    let (prev, rest) = (rest.get(..43)?, rest.get(43..)?);
+    let digits = rest.strip_prefix(b"\",\"seq\":")?.strip_suffix(b"}")?;
+    if digits.is_empty() || digits.len() > 16 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let seq = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    let prev = crate::b64::decode::<32>(std::str::from_utf8(prev).ok()?).ok()?;
+    Some((Hash(prev), seq))
+}
+
 /// Checks entries in order against the chain so far (CHN-2 to CHN-7).
 #[derive(Clone, Debug, Default)]
 pub struct Linker {
@@ -254,7 +307,30 @@ pub struct Linker {
     prev: Hash,
     commune: Option<Hash>,
     last_date: Option<Date>,
-    seen: HashSet<[u8; 32]>,
+    seen: HashSet<[u8; 32], BuildHasherDefault<FirstBytes>>,
+}
+
+/// Document hashes are BLAKE3 outputs, so their first bytes already are a
+/// good hash for the replay set (membership only: no output depends on the
+/// set's order).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FirstBytes(u64);
+
+impl Hasher for FirstBytes {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        match bytes.first_chunk::<8>() {
+            Some(b) => self.0 ^= u64::from_le_bytes(*b),
+            None => {
+                for &b in bytes {
+                    self.0 = self.0.rotate_left(8) ^ u64::from(b);
+                }
+            }
+        }
+    }
 }
 
 impl Linker {

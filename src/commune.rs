@@ -108,6 +108,11 @@ impl<'a> Fields<'a> {
     /// canonical order): unknown members first, then missing ones.
     fn open(v: &'a Value, path: &str, names: &[&str]) -> Res<Fields<'a>> {
         let obj = v.as_object().ok_or_else(|| wrong_type(path, "object", v))?;
+        Self::open_object(obj, path, names)
+    }
+
+    /// [`Fields::open`] on an object.
+    fn open_object(obj: &'a Object, path: &str, names: &[&str]) -> Res<Fields<'a>> {
         for k in obj.keys() {
             if !names.contains(&k) {
                 return Err(Finding::new(Rule::Com1, at(path, k), "unknown member"));
@@ -627,8 +632,7 @@ impl State {
     pub fn apply(&mut self, doc: &Document) -> Res<()> {
         self.advance(doc.date);
         self.as_of = Some(doc.date);
-        let body = Value::Object(doc.body.clone());
-        let b = Fields::open(&body, "body", &names(doc.kind))?;
+        let b = Fields::open_object(&doc.body, "body", &names(doc.kind))?;
         match doc.kind {
             Kind::Charter => self.charter(doc, &b),
             Kind::CharterAmendment => self.amendment(doc, &b),

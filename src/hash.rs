@@ -90,6 +90,16 @@ hash_fn!(
     document,
     DOCUMENT_CONTEXT
 );
+/// [`document`] over the concatenation of `parts`.
+pub fn document_parts(parts: &[&[u8]]) -> Hash {
+    static CELL: OnceLock<blake3::Hasher> = OnceLock::new();
+    let mut h = hasher(DOCUMENT_CONTEXT, &CELL);
+    for p in parts {
+        h.update(p);
+    }
+    Hash(*h.finalize().as_bytes())
+}
+
 hash_fn!(
     /// An entry's hash: over its line, without the LF.
     entry,

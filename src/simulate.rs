@@ -20,10 +20,11 @@
 //! generation)`, so the same parameters give the same bytes everywhere.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use crate::b64;
 use crate::canonical::{Object, Value};
-use crate::chain::{self, Builder};
+use crate::chain::{self, Builder, Entry};
 use crate::commune::{self, State};
 use crate::date::Date;
 use crate::dividend;
@@ -47,6 +48,14 @@ pub struct Params {
     pub holders: usize,
     /// The charter's date; the first of a month.
     pub start: Date,
+    /// Every decision threshold of the charter, in basis points; `None`
+    /// for the example's thresholds (a majority, two thirds for
+    /// amendments, expulsions and key recoveries).
+    pub decision_bps: Option<i64>,
+    /// Other income booked on the 5th of every month, per current member
+    /// (minor units; 0 for none), so that a large commune has a dividend
+    /// to pay every member.
+    pub income_per_member: i64,
 }
 
 impl Params {
@@ -60,7 +69,35 @@ impl Params {
             assets: 3,
             holders: 4,
             start: Date::new(2024, 1, 1).expect("valid"),
+            decision_bps: None,
+            income_per_member: 0,
         }
+    }
+
+    /// A synthetic commune for benchmarks: `members` founders (plus one
+    /// joiner in fifty, admitted over the first two thirds), `months` of
+    /// history, `assets` assets with their bond series. Decisions need 10
+    /// bps of the members (10 signatures among 10,000), so nearly every
+    /// entry carries one signature; every month pays every member a
+    /// dividend, so the chain has about `members × months` entries.
+    pub fn scaled(members: usize, months: i64, assets: usize, seed: u64) -> Params {
+        Params {
+            seed,
+            founders: members.max(assets + 3),
+            joiners: members / 50,
+            months,
+            assets,
+            holders: 4,
+            start: Date::new(2024, 1, 1).expect("valid"),
+            decision_bps: Some(10),
+            income_per_member: 2_000,
+        }
+    }
+
+    /// The number of digits of member ids (`m001`, or wider when the
+    /// commune has more than 999 members).
+    fn id_width(&self) -> usize {
+        (self.founders + self.joiners).to_string().len().max(3)
     }
 }
 
@@ -117,9 +154,25 @@ pub struct Commune {
     generation: u64,
     /// Bond service due and not yet paid: (series, row, holder, purpose, amount).
     unpaid_service: Vec<(String, usize, [u8; 32], &'static str, i64)>,
+    /// When streaming: where the lines go instead of the builder.
+    out: Option<Stream>,
+}
+
+/// The streaming side of [`generate_to`]: lines written, the head, and the
+/// first write error (which stops the writing, not the story).
+struct Stream {
+    w: Box<dyn Write + Send + Sync>,
+    entries: u64,
+    head: Hash,
+    error: Option<io::Error>,
 }
 
 impl Commune {
+    /// The id of the `n`th member (1-based).
+    fn mid(&self, n: usize) -> String {
+        format!("m{:0w$}", n, w = self.p.id_width())
+    }
+
     fn secret(&mut self, role: &str, index: u64) -> SecretKey {
         self.generation += 1;
         let mut material = Vec::new();
@@ -167,7 +220,22 @@ impl Commune {
                 doc.kind, doc.date
             );
         }
-        self.builder.push(&doc);
+        match &mut self.out {
+            None => {
+                self.builder.push(&doc);
+            }
+            Some(out) => {
+                let mut line = Entry::line(out.entries, &out.head, &doc);
+                out.head = hash::entry(&line);
+                out.entries += 1;
+                line.push(b'\n');
+                if out.error.is_none()
+                    && let Err(e) = out.w.write_all(&line)
+                {
+                    out.error = Some(e);
+                }
+            }
+        }
     }
 
     /// Current member ids, in order.
@@ -242,7 +310,7 @@ impl Commune {
     fn charter(&mut self) {
         let mut founders = Vec::new();
         for i in 0..self.p.founders {
-            let id = format!("m{:03}", i + 1);
+            let id = self.mid(i + 1);
             let k = self.secret("member", i as u64);
             founders.push(Value::Object(obj(vec![
                 ("key", key_value(&k.public_key())),
@@ -251,16 +319,20 @@ impl Commune {
             self.keys.insert(id, k);
         }
         self.next_member = self.p.founders;
+        let (majority, two_thirds) = match self.p.decision_bps {
+            Some(bps) => (bps, bps),
+            None => (5001, 6667),
+        };
         let thresholds = obj(vec![
-            ("admission", Value::Int(5001)),
-            ("amendment", Value::Int(6667)),
-            ("asset", Value::Int(5001)),
-            ("bond", Value::Int(5001)),
-            ("close", Value::Int(5001)),
-            ("expense", Value::Int(5001)),
-            ("expulsion", Value::Int(6667)),
-            ("key_recovery", Value::Int(6667)),
-            ("rental", Value::Int(5001)),
+            ("admission", Value::Int(majority)),
+            ("amendment", Value::Int(two_thirds)),
+            ("asset", Value::Int(majority)),
+            ("bond", Value::Int(majority)),
+            ("close", Value::Int(majority)),
+            ("expense", Value::Int(majority)),
+            ("expulsion", Value::Int(two_thirds)),
+            ("key_recovery", Value::Int(two_thirds)),
+            ("rental", Value::Int(majority)),
         ]);
         let body = obj(vec![
             ("bonds_transferable", Value::Bool(true)),
@@ -276,7 +348,10 @@ impl Commune {
             ("name", s("Cooperativa Telekommunisten Example")),
             ("reserve_bps", Value::Int(1000)),
             ("thresholds", Value::Object(thresholds)),
-            ("treasurers", Value::Array(vec![s("m001"), s("m002")])),
+            (
+                "treasurers",
+                Value::Array(vec![s(&self.mid(1)), s(&self.mid(2))]),
+            ),
         ]);
         self.commune = chain::commune_id(&body);
         let mut doc = Document::new(self.commune, Kind::Charter, self.p.start, body);
@@ -289,7 +364,7 @@ impl Commune {
     fn admit(&mut self, date: Date) {
         let i = self.next_member;
         self.next_member += 1;
-        let id = format!("m{:03}", i + 1);
+        let id = self.mid(i + 1);
         let k = self.secret("member", i as u64);
         let body = obj(vec![
             ("key", key_value(&k.public_key())),
@@ -318,9 +393,7 @@ impl Commune {
             .collect();
         self.current()
             .into_iter()
-            .filter(|m| {
-                m.as_str() > format!("m{:03}", self.p.founders).as_str() && !renting.contains(&m)
-            })
+            .filter(|m| m.as_str() > self.mid(self.p.founders).as_str() && !renting.contains(&m))
             .collect()
     }
 
@@ -450,7 +523,7 @@ impl Commune {
             };
             left -= n;
             let holder = if h == 1 {
-                let m = format!("m{:03}", 3 + i);
+                let m = self.mid(3 + i);
                 self.keys[&m].public_key()
             } else {
                 let k = self.secret("holder", (i * 100 + h) as u64);
@@ -521,9 +594,9 @@ impl Commune {
     /// One member, or a collective of two.
     fn renters(&self, i: usize) -> Vec<String> {
         let base = self.p.founders - 1 - i;
-        let mut r = vec![format!("m{:03}", base)];
+        let mut r = vec![self.mid(base)];
         if i % 2 == 1 {
-            r.push(format!("m{:03}", base - 1));
+            r.push(self.mid(base - 1));
         }
         r.sort();
         r
@@ -670,6 +743,11 @@ impl Commune {
             }
             // rent on the 5th, service on the 10th
             self.rent_due(day(5), &mut late);
+            if self.p.income_per_member > 0 {
+                let amount = self.p.income_per_member * self.state.current_members() as i64;
+                let source = format!("sales of {}", commune::month_name(first.month_index()));
+                self.payment(day(5), "income", amount, obj(vec![("source", s(&source))]));
+            }
             self.service_due(day(10));
             // assets, from the 11th: one every other month from month 1
             if m >= 1 && (m - 1) % 2 == 0 && ((m - 1) / 2) < self.p.assets as i64 {
@@ -695,7 +773,10 @@ impl Commune {
                     self.push(doc);
                     self.expense(day(16), 30_000);
                 }
-                7 => self.rotate(day(15), "m003", false),
+                7 => {
+                    let m = self.mid(3);
+                    self.rotate(day(15), &m, false)
+                }
                 8 => self.expense(day(16), 15_000),
                 9 => {
                     // money booked twice by mistake, then reversed
@@ -726,7 +807,10 @@ impl Commune {
                     self.push(doc);
                 }
                 11 => self.transfer(day(15)),
-                14 => self.rotate(day(15), "m006", true),
+                14 => {
+                    let m = self.mid(6);
+                    self.rotate(day(15), &m, true)
+                }
                 _ => {}
             }
             if m % 4 == 3 {
@@ -882,7 +966,45 @@ pub const BYLAWS: &str = "Bylaws of the example venture commune.\n\n\
 
 /// Generates the commune for `p`.
 pub fn generate(p: &Params) -> Commune {
-    let mut sim = Commune {
+    let mut sim = new(p);
+    sim.run();
+    sim
+}
+
+/// What [`generate_to`] wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub entries: u64,
+    pub head: Hash,
+    pub commune: Hash,
+}
+
+/// Generates the commune for `p` and streams its chain file to `w`, one
+/// line at a time: memory holds the commune's state, never the chain.
+/// The bytes are exactly those of [`generate`]'s builder.
+pub fn generate_to(p: &Params, w: impl Write + Send + Sync + 'static) -> io::Result<Written> {
+    let mut sim = new(p);
+    sim.out = Some(Stream {
+        w: Box::new(w),
+        entries: 0,
+        head: Hash::ZERO,
+        error: None,
+    });
+    sim.run();
+    let mut out = sim.out.take().expect("streaming");
+    if let Some(e) = out.error {
+        return Err(e);
+    }
+    out.w.flush()?;
+    Ok(Written {
+        entries: out.entries,
+        head: out.head,
+        commune: sim.commune,
+    })
+}
+
+fn new(p: &Params) -> Commune {
+    Commune {
         p: p.clone(),
         rng: Rng(p.seed),
         builder: Builder::new(),
@@ -894,7 +1016,6 @@ pub fn generate(p: &Params) -> Commune {
         next_payment: 0,
         generation: 0,
         unpaid_service: Vec::new(),
-    };
-    sim.run();
-    sim
+        out: None,
+    }
 }
