@@ -2036,6 +2036,41 @@ mod tests {
         assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.payments"));
     }
 
+    /// Schedules and agreements are at most 1,200 rows (COM-3).
+    #[test]
+    fn counts_above_the_limit_are_refused() {
+        let date = Date::new(2025, 1, 1).unwrap();
+        let mut body = Object::new();
+        for (k, v) in [
+            ("amortisation", Value::from("linear")),
+            ("asset", Value::from("a")),
+            ("face", Value::Int(100)),
+            ("first_due", Value::from("2025-02-10")),
+            ("payments", Value::Int(MAX_COUNT + 1)),
+            ("rate_bps", Value::Int(0)),
+            ("schedule", Value::Array(Vec::new())),
+            ("series", Value::from("s")),
+            ("text", Value::from(crate::hash::Hash::ZERO.to_b64())),
+            ("units", Value::Int(1)),
+        ] {
+            body.insert(k, v);
+        }
+        let doc = Document::new(
+            crate::hash::Hash::ZERO,
+            Kind::BondSeries,
+            date,
+            body.clone(),
+        );
+        let f = check_body(&doc).unwrap_err();
+        assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.payments"));
+        body.insert("payments", Value::Int(MAX_COUNT));
+        let rows = vec![Value::Null; MAX_COUNT as usize + 1];
+        body.insert("schedule", Value::Array(rows));
+        let doc = Document::new(crate::hash::Hash::ZERO, Kind::BondSeries, date, body);
+        let f = check_body(&doc).unwrap_err();
+        assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.schedule"));
+    }
+
     #[test]
     fn threshold_rounds_up_and_needs_one() {
         assert_eq!(required(3, 5_001), 2);
