@@ -244,6 +244,18 @@ fn in_range(n: i64, lo: i64, hi: i64, path: &str) -> Res<i64> {
     Ok(n)
 }
 
+/// REF-2: an id a document creates must be new in its namespace.
+fn must_be_new(exists: bool, field: &str, what: &str, id: &str) -> Res<()> {
+    if exists {
+        return Err(Finding::new(
+            Rule::Ref2,
+            field,
+            format!("{what} {id} exists"),
+        ));
+    }
+    Ok(())
+}
+
 /// A period, `YYYY-MM`, as a month index.
 fn month_value(s: &str, path: &str) -> Res<i64> {
     let bad = || Finding::new(Rule::Com3, path, format!("{s:?} is not a month (YYYY-MM)"));
@@ -305,7 +317,8 @@ pub struct Thresholds {
     pub rental: i64,
 }
 
-const THRESHOLD_NAMES: [&str; 9] = [
+/// The kinds of decision with a threshold, in canonical order.
+pub const THRESHOLD_NAMES: [&str; 9] = [
     "admission",
     "amendment",
     "asset",
@@ -316,6 +329,21 @@ const THRESHOLD_NAMES: [&str; 9] = [
     "key_recovery",
     "rental",
 ];
+
+/// A `thresholds` object: `two_thirds` for the kinds that change the
+/// commune or act against a member (amendment, expulsion, key recovery),
+/// `majority` for the others.
+pub fn thresholds_value(majority: i64, two_thirds: i64) -> Object {
+    let mut o = Object::new();
+    for n in THRESHOLD_NAMES {
+        let bps = match n {
+            "amendment" | "expulsion" | "key_recovery" => two_thirds,
+            _ => majority,
+        };
+        o.insert(n, Value::Int(bps));
+    }
+    o
+}
 
 impl Thresholds {
     fn read(f: &Fields<'_>, k: &str) -> Res<Thresholds> {
@@ -960,13 +988,7 @@ impl State {
         let price = b.amount("price", 1)?;
         b.key("text")?;
         self.decision(doc, self.settings().thresholds.asset, None)?;
-        if self.assets.contains_key(&id) {
-            return Err(Finding::new(
-                Rule::Ref2,
-                "body.asset",
-                format!("asset {id} exists"),
-            ));
-        }
+        must_be_new(self.assets.contains_key(&id), "body.asset", "asset", &id)?;
         self.assets.insert(
             id,
             Asset {
@@ -1025,13 +1047,7 @@ impl State {
                 format!("no asset {asset}"),
             ));
         }
-        if self.series.contains_key(&id) {
-            return Err(Finding::new(
-                Rule::Ref2,
-                "body.series",
-                format!("series {id} exists"),
-            ));
-        }
+        must_be_new(self.series.contains_key(&id), "body.series", "series", &id)?;
         let want = schedule(amortisation == "linear", face, n, rate_bps, first_due);
         compare_schedule(&want, &rows)?;
         for (i, r) in rows.iter().enumerate() {
@@ -1180,13 +1196,12 @@ impl State {
                 ));
             }
         }
-        if self.agreements.contains_key(&id) {
-            return Err(Finding::new(
-                Rule::Ref2,
-                "body.agreement",
-                format!("agreement {id} exists"),
-            ));
-        }
+        must_be_new(
+            self.agreements.contains_key(&id),
+            "body.agreement",
+            "agreement",
+            &id,
+        )?;
         if let Some(current) = &a.agreement {
             let other = &self.agreements[current];
             if other.ended.is_none() && other.last_due() >= doc.date {
@@ -1289,13 +1304,12 @@ impl State {
         let payee = b.text("payee")?;
         let purpose = b.text("purpose")?;
         self.decision(doc, self.settings().thresholds.expense, None)?;
-        if self.approvals.contains_key(&id) {
-            return Err(Finding::new(
-                Rule::Ref2,
-                "body.approval",
-                format!("approval {id} exists"),
-            ));
-        }
+        must_be_new(
+            self.approvals.contains_key(&id),
+            "body.approval",
+            "approval",
+            &id,
+        )?;
         self.approvals.insert(
             id,
             Approval {
@@ -1368,13 +1382,7 @@ impl State {
         };
         self.treasurer(doc)?;
         self.referent(&paid)?;
-        if self.payments.contains_key(&id) {
-            return Err(Finding::new(
-                Rule::Ref2,
-                "body.id",
-                format!("payment {id} exists"),
-            ));
-        }
+        must_be_new(self.payments.contains_key(&id), "body.id", "payment", &id)?;
         let inflow = matches!(paid, Paid::Rent { .. } | Paid::Income);
         self.authorise(&paid, amount as i128, doc.date)?;
         if !inflow && self.cash < amount as i128 {

@@ -470,25 +470,7 @@ pub fn signed(
 /// decisions (5,001 bps), two thirds for amendments, expulsions and key
 /// recoveries (6,667 bps).
 pub fn thresholds() -> Object {
-    let mut o = Object::new();
-    for n in [
-        "admission",
-        "amendment",
-        "asset",
-        "bond",
-        "close",
-        "expense",
-        "expulsion",
-        "key_recovery",
-        "rental",
-    ] {
-        let bps = match n {
-            "amendment" | "expulsion" | "key_recovery" => 6_667,
-            _ => 5_001,
-        };
-        o.insert(n, Value::Int(bps));
-    }
-    o
+    crate::commune::thresholds_value(5_001, 6_667)
 }
 
 /// The bylaws every charter of the suite names (by their text hash).

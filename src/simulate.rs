@@ -323,17 +323,7 @@ impl Commune {
             Some(bps) => (bps, bps),
             None => (5001, 6667),
         };
-        let thresholds = obj(vec![
-            ("admission", Value::Int(majority)),
-            ("amendment", Value::Int(two_thirds)),
-            ("asset", Value::Int(majority)),
-            ("bond", Value::Int(majority)),
-            ("close", Value::Int(majority)),
-            ("expense", Value::Int(majority)),
-            ("expulsion", Value::Int(two_thirds)),
-            ("key_recovery", Value::Int(two_thirds)),
-            ("rental", Value::Int(majority)),
-        ]);
+        let thresholds = commune::thresholds_value(majority, two_thirds);
         let body = obj(vec![
             ("bonds_transferable", Value::Bool(true)),
             (

@@ -55,17 +55,7 @@ impl Mini {
                 v
             })
             .collect();
-        let thresholds = obj(&[
-            ("admission", Value::Int(5001)),
-            ("amendment", Value::Int(5001)),
-            ("asset", Value::Int(5001)),
-            ("bond", Value::Int(5001)),
-            ("close", Value::Int(5001)),
-            ("expense", Value::Int(5001)),
-            ("expulsion", Value::Int(5001)),
-            ("key_recovery", Value::Int(5001)),
-            ("rental", Value::Int(5001)),
-        ]);
+        let thresholds = commune::thresholds_value(5001, 5001);
         let body = obj(&[
             ("bonds_transferable", Value::Bool(false)),
             ("bylaws", Value::from(hash::text(b"Bylaws.\n").to_b64())),
