@@ -25,7 +25,7 @@ use crate::chain::{self, Entry, LineReader, Linker, ReadError};
 use crate::checkpoint::Checkpoint;
 use crate::commune::{self, State};
 use crate::dividend::Figures;
-use crate::document::Kind;
+use crate::document::{Document, Kind, Signature, signing_message};
 use crate::hash::{self, Hash};
 use crate::rule::Rule;
 use crate::sig;
@@ -253,56 +253,93 @@ struct Block {
     ends: Vec<usize>,
 }
 
-/// A line as a worker leaves it: the entry (or the rule its encoding,
-/// members or envelope break) and the first signature of the entry that
-/// fails, with its index in `sigs`.
-struct Parsed {
-    entry: Result<Entry, chain::EntryError>,
+/// How a worker read a line.
+enum Read {
+    /// The fast path ([`chain::scan_entry`]): the body is still bytes.
+    Scanned(chain::Scanned),
+    /// The full parser, with its exact verdict (boxed: rare, and large).
+    Parsed(Box<Result<Entry, chain::EntryError>>),
+}
+
+/// A line as a worker leaves it: how it was read, where it starts in the
+/// block, and the first signature of the entry that fails, with its index
+/// in `sigs`.
+struct Line {
+    read: Read,
+    start: usize,
     sig: Result<(), (usize, sig::Error)>,
 }
 
-/// A worker's job: parse and hash every line of a block, then verify every
+/// A block as a worker leaves it: its bytes, the signatures the fast path
+/// read, and its lines.
+struct Done {
+    index: usize,
+    first_line: u64,
+    data: Vec<u8>,
+    sigs: Vec<Signature>,
+    lines: Vec<Line>,
+}
+
+/// A worker's job: read and hash every line of a block, then verify every
 /// signature of its entries as one batch (each item gets exactly its single
 /// verdict, so the block's split never changes a verdict).
-fn work(block: &Block) -> Vec<Parsed> {
-    let mut out = Vec::with_capacity(block.ends.len());
+fn work(block: Block) -> Done {
+    let mut sigs = Vec::with_capacity(block.ends.len());
+    let mut lines = Vec::with_capacity(block.ends.len());
     let mut start = 0;
     for &end in &block.ends {
-        out.push(Parsed {
-            entry: chain::parse_entry(&block.data[start..end]),
+        let line = &block.data[start..end];
+        let read = match chain::scan_entry(line, &mut sigs) {
+            Some(s) => Read::Scanned(s),
+            None => Read::Parsed(Box::new(chain::parse_entry(line))),
+        };
+        lines.push(Line {
+            read,
+            start,
             sig: Ok(()),
         });
         start = end;
     }
-    let msgs: Vec<[u8; 98]> = out
+    let msgs: Vec<[u8; 98]> = lines
         .iter()
-        .map(|p| match &p.entry {
-            Ok(e) => crate::document::signing_message(&e.doc.commune, &e.doc_hash),
-            Err(_) => [0; 98],
+        .map(|l| match &l.read {
+            Read::Scanned(s) => signing_message(&s.commune, &s.doc_hash),
+            Read::Parsed(p) => match &**p {
+                Ok(e) => signing_message(&e.doc.commune, &e.doc_hash),
+                Err(_) => [0; 98],
+            },
         })
         .collect();
-    let mut items = Vec::new();
-    let mut owners = Vec::new();
-    for (i, p) in out.iter().enumerate() {
-        if let Ok(e) = &p.entry {
-            for (j, s) in e.doc.sigs.iter().enumerate() {
-                items.push(sig::Item {
-                    key: &s.key,
-                    msg: &msgs[i],
-                    sig: &s.sig,
-                });
-                owners.push((i, j));
-            }
+    let mut items = Vec::with_capacity(sigs.len());
+    let mut owners = Vec::with_capacity(sigs.len());
+    for (i, l) in lines.iter().enumerate() {
+        let own: &[Signature] = match &l.read {
+            Read::Scanned(s) => &sigs[s.sigs.clone()],
+            Read::Parsed(p) => p.as_ref().as_ref().map_or(&[], |e| &e.doc.sigs),
+        };
+        for (j, s) in own.iter().enumerate() {
+            items.push(sig::Item {
+                key: &s.key,
+                msg: &msgs[i],
+                sig: &s.sig,
+            });
+            owners.push((i, j));
         }
     }
     let verdicts = sig::verify_batch(&items);
     drop(items);
     for ((i, j), v) in owners.into_iter().zip(verdicts) {
-        if let (Err(e), Ok(())) = (v, &out[i].sig) {
-            out[i].sig = Err((j, e));
+        if let (Err(e), Ok(())) = (v, &lines[i].sig) {
+            lines[i].sig = Err((j, e));
         }
     }
-    out
+    Done {
+        index: block.index,
+        first_line: block.first_line,
+        data: block.data,
+        sigs,
+        lines,
+    }
 }
 
 /// The in-order side of the audit: links, signature verdicts and commune
@@ -318,43 +355,95 @@ struct Auditor {
 }
 
 impl Auditor {
+    /// Every line of a block, in order; the integrity failure that ends the
+    /// audit, if any.
+    #[allow(clippy::result_large_err)]
+    fn block(&mut self, done: &Done) -> Result<(), Finding> {
+        let mut ends = done.lines.iter().skip(1).map(|l| l.start);
+        for (k, l) in done.lines.iter().enumerate() {
+            let end = ends.next().unwrap_or(done.data.len());
+            let line = &done.data[l.start..end];
+            self.entry(done.first_line + k as u64, l, line, &done.sigs)?;
+        }
+        Ok(())
+    }
+
     /// The entry at `line_no` in layer order (spec 6.5); the integrity
     /// failure that ends the audit, if any. (Rare, and the caller stops.)
     #[allow(clippy::result_large_err)]
-    fn entry(&mut self, line_no: u64, p: Parsed) -> Result<(), Finding> {
-        let entry = p.entry.map_err(|e| {
+    fn entry(
+        &mut self,
+        line_no: u64,
+        l: &Line,
+        line: &[u8],
+        sigs: &[Signature],
+    ) -> Result<(), Finding> {
+        let chain_error = |e: chain::EntryError, kind| {
             let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
-            Finding::from_chain(at, None)
-        })?;
-        if let Err(e) = self.linker.link(&entry) {
-            let at = chain::Error::new(e.rule, line_no, Some(e.field), e.detail);
-            return Err(Finding::from_chain(at, Some(entry.doc.kind)));
+            Finding::from_chain(at, kind)
+        };
+        let (link, linked) = match &l.read {
+            Read::Scanned(s) => {
+                let body = &line[s.body.clone()];
+                (
+                    s.link(),
+                    self.linker.link_with(&s.link(), || hash::commune_id(body)),
+                )
+            }
+            Read::Parsed(p) => match &**p {
+                Ok(e) => (chain::Link::of(e), self.linker.link(e)),
+                Err(e) => return Err(chain_error(e.clone(), None)),
+            },
+        };
+        if let Err(e) = linked {
+            return Err(chain_error(e, Some(link.kind)));
         }
-        for w in self.wanted.iter_mut().filter(|w| w.0 == entry.seq + 1) {
-            w.1 = Some(entry.hash);
+        for w in self.wanted.iter_mut().filter(|w| w.0 == link.seq + 1) {
+            w.1 = Some(link.hash);
         }
-        if let Err((index, e)) = p.sig {
-            self.report.signatures += index as u64;
+        if let Err((index, e)) = &l.sig {
+            self.report.signatures += *index as u64;
             return Err(Finding {
                 rule: e.rule(),
                 entry: Some(line_no - 1),
                 line: Some(line_no),
-                kind: Some(entry.doc.kind),
+                kind: Some(link.kind),
                 field: Some(format!("doc.sigs[{index}]")),
                 detail: format!("invalid signature: {e}"),
                 expected: None,
                 found: None,
             });
         }
-        self.report.signatures += entry.doc.sigs.len() as u64;
+        let applied = match &l.read {
+            Read::Scanned(s) => {
+                self.report.signatures += s.sigs.len() as u64;
+                if self.commune_rules {
+                    let doc = Document {
+                        commune: s.commune,
+                        kind: s.kind,
+                        date: s.date,
+                        body: canonical::parse_object(&line[s.body.clone()]),
+                        sigs: sigs[s.sigs.clone()].to_vec(),
+                    };
+                    Some(self.state.apply(&doc))
+                } else {
+                    None
+                }
+            }
+            Read::Parsed(p) => {
+                let Ok(e) = &**p else {
+                    unreachable!("returned above")
+                };
+                self.report.signatures += e.doc.sigs.len() as u64;
+                self.commune_rules.then(|| self.state.apply(&e.doc))
+            }
+        };
         self.report.entries += 1;
-        self.report.head = Some(entry.hash);
-        if self.commune_rules
-            && let Err(f) = self.state.apply(&entry.doc)
-        {
+        self.report.head = Some(link.hash);
+        if let Some(Err(f)) = applied {
             self.commune_findings
-                .push(Finding::from_commune(f, line_no, entry.doc.kind));
-            self.commune_rules = entry.seq != 0;
+                .push(Finding::from_commune(f, line_no, link.kind));
+            self.commune_rules = link.seq != 0;
         }
         Ok(())
     }
@@ -439,7 +528,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
     let (mut auditor, stop) = std::thread::scope(|scope| -> io::Result<_> {
         let (work_tx, work_rx) = mpsc::sync_channel::<Block>(2 * threads);
         let work_rx = Arc::new(Mutex::new(work_rx));
-        let (done_tx, done_rx) = mpsc::sync_channel::<(usize, u64, Vec<Parsed>)>(2 * threads);
+        let (done_tx, done_rx) = mpsc::sync_channel::<Done>(2 * threads);
         for _ in 0..threads {
             let rx = Arc::clone(&work_rx);
             let tx = done_tx.clone();
@@ -450,8 +539,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                         Err(_) => return,
                     };
                     let Ok(block) = block else { return };
-                    let parsed = work(&block);
-                    if tx.send((block.index, block.first_line, parsed)).is_err() {
+                    if tx.send(work(block)).is_err() {
                         return;
                     }
                 }
@@ -459,16 +547,20 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         }
         drop(done_tx);
         drop(work_rx);
+        // Block buffers go back to the reader: reusing them spares the
+        // allocator a large allocation and a cross-thread free per block.
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
         let consumer = scope.spawn(move || {
             let mut next = 0;
-            let mut waiting: BTreeMap<usize, (u64, Vec<Parsed>)> = BTreeMap::new();
-            for (index, first_line, parsed) in done_rx {
-                waiting.insert(index, (first_line, parsed));
-                while let Some((first_line, parsed)) = waiting.remove(&next) {
-                    for (k, p) in parsed.into_iter().enumerate() {
-                        if let Err(f) = auditor.entry(first_line + k as u64, p) {
-                            return (auditor, Some(f));
-                        }
+            let mut waiting: BTreeMap<usize, Done> = BTreeMap::new();
+            for done in done_rx {
+                waiting.insert(done.index, done);
+                while let Some(done) = waiting.remove(&next) {
+                    if let Err(f) = auditor.block(&done) {
+                        return (auditor, Some(f));
+                    }
+                    if done.data.capacity() <= 2 * BLOCK_BYTES {
+                        let _ = spare_tx.send(done.data);
                     }
                     next += 1;
                 }
@@ -481,7 +573,13 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         let new_block = |index, first_line| Block {
             index,
             first_line,
-            data: Vec::with_capacity(BLOCK_BYTES / 4),
+            data: match spare_rx.try_recv() {
+                Ok(mut data) => {
+                    data.clear();
+                    data
+                }
+                Err(_) => Vec::with_capacity(BLOCK_BYTES / 4),
+            },
             ends: Vec::with_capacity(BLOCK_LINES),
         };
         let mut block = new_block(0, skip + 1);

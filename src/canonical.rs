@@ -940,6 +940,209 @@ fn is_duplicate(
     set.contains(key)
 }
 
+// ---------------------------------------------------------------------------
+// The fast path
+
+/// The end of the canonical value starting at `b[pos]`, `depth` levels deep,
+/// when the value lies in the subset every real document uses: strings
+/// without escapes, member names in ASCII, integers, literals, arrays and
+/// objects. `None` decides nothing: the caller falls back to
+/// [`parse_canonical`], which gives the exact verdict (and the exact first
+/// error). `Some` is returned only for bytes [`parse_canonical`] accepts, so
+/// the fast path can never change a verdict; it exists because checking in
+/// one pass, without building values and re-encoding them, is an order of
+/// magnitude cheaper (spec 9.4 does not depend on how canonical form is
+/// checked).
+///
+/// The whole input must already be known to be UTF-8 (ENC-1): strings may
+/// hold any non-ASCII characters, which the canonical form writes raw.
+pub(crate) fn skip_canonical(b: &[u8], pos: usize, depth: usize) -> Option<usize> {
+    match *b.get(pos)? {
+        b'{' => {
+            if depth + 1 > MAX_DEPTH {
+                return None;
+            }
+            let mut at = pos + 1;
+            if *b.get(at)? == b'}' {
+                return Some(at + 1);
+            }
+            let mut prev: Option<&[u8]> = None;
+            loop {
+                if *b.get(at)? != b'"' {
+                    return None;
+                }
+                let end = skip_plain_string(b, at)?;
+                let name = &b[at + 1..end - 1];
+                // ASCII names: byte order is UTF-16 order; strictly
+                // ascending also rules out duplicates (ENC-4).
+                if !name.is_ascii() || prev.is_some_and(|p| p >= name) {
+                    return None;
+                }
+                prev = Some(name);
+                if *b.get(end)? != b':' {
+                    return None;
+                }
+                at = skip_canonical(b, end + 1, depth + 1)?;
+                match *b.get(at)? {
+                    b',' => at += 1,
+                    b'}' => return Some(at + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            if depth + 1 > MAX_DEPTH {
+                return None;
+            }
+            let mut at = pos + 1;
+            if *b.get(at)? == b']' {
+                return Some(at + 1);
+            }
+            loop {
+                at = skip_canonical(b, at, depth + 1)?;
+                match *b.get(at)? {
+                    b',' => at += 1,
+                    b']' => return Some(at + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'"' => skip_plain_string(b, pos),
+        b't' => b[pos..].starts_with(b"true").then_some(pos + 4),
+        b'f' => b[pos..].starts_with(b"false").then_some(pos + 5),
+        b'n' => b[pos..].starts_with(b"null").then_some(pos + 4),
+        b'-' | b'0'..=b'9' => skip_canonical_int(b, pos).map(|(end, _)| end),
+        _ => None,
+    }
+}
+
+/// The object whose canonical bytes [`skip_canonical`] has accepted, read
+/// without checking them again (no UTF-8 check, no order or duplicate
+/// check, no escapes to decode).
+pub(crate) fn parse_object(b: &[u8]) -> Object {
+    let mut t = Trusted { b, pos: 0 };
+    match t.value() {
+        Some(Value::Object(o)) if t.pos == b.len() => o,
+        // Not reached for accepted bytes; the full parser is the reference.
+        _ => match parse(b) {
+            Ok(Value::Object(o)) => o,
+            _ => unreachable!("bytes accepted by skip_canonical parse as an object"),
+        },
+    }
+}
+
+/// A reader of bytes [`skip_canonical`] has accepted.
+struct Trusted<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Trusted<'_> {
+    fn value(&mut self) -> Option<Value> {
+        let b = self.b;
+        Some(match *b.get(self.pos)? {
+            b'{' => {
+                self.pos += 1;
+                let mut members = Vec::new();
+                if *b.get(self.pos)? == b'}' {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        let name = self.string()?;
+                        self.pos += 1; // ':'
+                        members.push((name, self.value()?));
+                        let sep = *b.get(self.pos)?;
+                        self.pos += 1;
+                        if sep == b'}' {
+                            break;
+                        }
+                    }
+                }
+                Value::Object(Object { members })
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                if *b.get(self.pos)? == b']' {
+                    self.pos += 1;
+                } else {
+                    loop {
+                        items.push(self.value()?);
+                        let sep = *b.get(self.pos)?;
+                        self.pos += 1;
+                        if sep == b']' {
+                            break;
+                        }
+                    }
+                }
+                Value::Array(items)
+            }
+            b'"' => Value::Str(self.string()?),
+            b't' => {
+                self.pos += 4;
+                Value::Bool(true)
+            }
+            b'f' => {
+                self.pos += 5;
+                Value::Bool(false)
+            }
+            b'n' => {
+                self.pos += 4;
+                Value::Null
+            }
+            _ => {
+                let (end, n) = skip_canonical_int(b, self.pos)?;
+                self.pos = end;
+                Value::Int(n)
+            }
+        })
+    }
+
+    fn string(&mut self) -> Option<String> {
+        let end = skip_plain_string(self.b, self.pos)?;
+        let s = std::str::from_utf8(&self.b[self.pos + 1..end - 1]).ok()?;
+        self.pos = end;
+        Some(s.to_owned())
+    }
+}
+
+/// The end (after the closing quote) of a string with no escape and no
+/// control character, starting at its opening quote.
+#[inline]
+pub(crate) fn skip_plain_string(b: &[u8], pos: usize) -> Option<usize> {
+    if b.get(pos) != Some(&b'"') {
+        return None;
+    }
+    let rest = b.get(pos + 1..)?;
+    let len = rest.iter().position(|&c| STOP[usize::from(c)])?;
+    (rest[len] == b'"').then_some(pos + 1 + len + 1)
+}
+
+/// The end and value of an integer in canonical form (`0`, or an optional
+/// `-` and digits without a leading zero; not `-0`) within ±[`MAX_INT`],
+/// not followed by a fraction or an exponent.
+#[inline]
+pub(crate) fn skip_canonical_int(b: &[u8], pos: usize) -> Option<(usize, i64)> {
+    let neg = b.get(pos) == Some(&b'-');
+    let start = pos + usize::from(neg);
+    let digits = b
+        .get(start..)?
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    let end = start + digits;
+    if digits == 0 || digits > MAX_DIGITS || (b[start] == b'0' && (digits > 1 || neg)) {
+        return None;
+    }
+    if matches!(b.get(end), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let n = b[start..end]
+        .iter()
+        .fold(0i64, |n, &c| n * 10 + i64::from(c - b'0'));
+    (n <= MAX_INT).then_some((end, if neg { -n } else { n }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

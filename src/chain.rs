@@ -198,7 +198,139 @@ pub fn parse_entry(line: &[u8]) -> Result<Entry, EntryError> {
     entry_from_value(&value, hash::entry(line), Some(line))
 }
 
-/// The document's canonical bytes without `sigs`, as two slices of its
+/// An entry read by [`scan_entry`]: every member but the body, whose values
+/// stay unparsed as the canonical bytes `line[body]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scanned {
+    pub seq: u64,
+    pub prev: Hash,
+    pub hash: Hash,
+    pub doc_hash: Hash,
+    pub commune: Hash,
+    pub date: Date,
+    pub kind: Kind,
+    /// The body's span in the line.
+    pub body: std::ops::Range<usize>,
+    /// The signatures' span in the vector [`scan_entry`] appended them to.
+    pub sigs: std::ops::Range<usize>,
+}
+
+impl Scanned {
+    /// What the links look at.
+    pub fn link(&self) -> Link {
+        Link {
+            seq: self.seq,
+            prev: self.prev,
+            hash: self.hash,
+            doc_hash: self.doc_hash,
+            commune: self.commune,
+            date: self.date,
+            kind: self.kind,
+        }
+    }
+}
+
+/// The fast path of [`parse_entry`], for the audit: reads a line of the
+/// usual shape in one pass, without building values, and appends the
+/// signatures to `sigs`. `None` decides nothing (the line has escapes,
+/// non-ASCII member names, or is not valid): the caller then uses
+/// [`parse_entry`], which gives the exact verdict. `Some` only for lines
+/// [`parse_entry`] accepts, with the same fields: a canonical entry line is
+/// exactly `{"doc":{"body":…,"commune":"…","date":"…","kind":"…","sigs":[…],"v":1},"prev":"…","seq":n}`
+/// (spec 6.1, members in canonical order), so matching that shape and
+/// checking each piece is canonical is the same check.
+pub fn scan_entry(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
+    let first = sigs.len();
+    let out = scan(line, sigs);
+    if out.is_none() {
+        sigs.truncate(first);
+    }
+    out
+}
+
+fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
+    // ENC-1 once for the whole line; strings may then hold any character.
+    if !line.is_ascii() && std::str::from_utf8(line).is_err() {
+        return None;
+    }
+    let mut at = 0;
+    let lit = |at: &mut usize, s: &[u8]| -> Option<()> {
+        line.get(*at..)?.starts_with(s).then(|| *at += s.len())
+    };
+    // A quoted string of exactly `n` plain characters.
+    let fixed = |at: &mut usize, n: usize| -> Option<&str> {
+        let s = line.get(*at..*at + n + 1)?;
+        if s[n] != b'"' || s[..n].iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20) {
+            return None;
+        }
+        *at += n + 1;
+        std::str::from_utf8(&s[..n]).ok()
+    };
+    lit(&mut at, b"{\"doc\":{\"body\":")?;
+    let body_start = at;
+    if line.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = canonical::skip_canonical(line, at, 2)?;
+    let body = body_start..at;
+    lit(&mut at, b",\"commune\":\"")?;
+    let commune = Hash(crate::b64::decode::<32>(fixed(&mut at, 43)?).ok()?);
+    lit(&mut at, b",\"date\":\"")?;
+    let date = Date::parse(fixed(&mut at, 10)?).ok()?;
+    lit(&mut at, b",\"kind\":")?;
+    let kind_end = canonical::skip_plain_string(line, at)?;
+    let kind = Kind::from_name(std::str::from_utf8(&line[at + 1..kind_end - 1]).ok()?)?;
+    at = kind_end;
+    let sigs_start = at;
+    lit(&mut at, b",\"sigs\":[")?;
+    let first = sigs.len();
+    loop {
+        lit(&mut at, b"{\"key\":\"")?;
+        let key = crate::b64::decode::<32>(fixed(&mut at, 43)?).ok()?;
+        lit(&mut at, b",\"sig\":\"")?;
+        let sig = crate::b64::decode::<64>(fixed(&mut at, 86)?).ok()?;
+        lit(&mut at, b"}")?;
+        // DOC-4: strictly ascending keys.
+        if sigs.len() > first && sigs[sigs.len() - 1].key >= key {
+            return None;
+        }
+        sigs.push(document::Signature { key, sig });
+        if lit(&mut at, b"]").is_some() {
+            break;
+        }
+        lit(&mut at, b",")?;
+    }
+    if sigs.len() - first > document::MAX_SIGNATURES {
+        return None;
+    }
+    let v_start = at;
+    lit(&mut at, b",\"v\":1}")?;
+    let doc_end = at;
+    lit(&mut at, b",\"prev\":\"")?;
+    let prev = Hash(crate::b64::decode::<32>(fixed(&mut at, 43)?).ok()?);
+    lit(&mut at, b",\"seq\":")?;
+    if line.get(at) == Some(&b'-') {
+        return None;
+    }
+    let (end, seq) = canonical::skip_canonical_int(line, at)?;
+    if end + 1 != line.len() || line[end] != b'}' {
+        return None;
+    }
+    let start = b"{\"doc\":".len();
+    Some(Scanned {
+        seq: seq as u64,
+        prev,
+        hash: hash::entry(line),
+        doc_hash: hash::document_parts(&[&line[start..sigs_start], &line[v_start..doc_end]]),
+        commune,
+        date,
+        kind,
+        body,
+        sigs: first..sigs.len(),
+    })
+}
+
+/// The document's canonical bytes without `sigs`, as two slices of its/// The document's canonical bytes without `sigs`, as two slices of its
 /// canonical entry line: `{"doc":{"body":…,"kind":"…"` and `,"v":1}`. Every
 /// signature object is exactly `{"key":"<43>","sig":"<86>"}` (ENC-9), so the
 /// `sigs` member's span follows from their number; the boundaries are
@@ -300,6 +432,32 @@ pub fn tail_link(line: &[u8]) -> Option<(Hash, u64)> {
     Some((Hash(prev), seq))
 }
 
+/// What the links (CHN-2 to CHN-7) look at in an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub seq: u64,
+    pub prev: Hash,
+    pub hash: Hash,
+    pub doc_hash: Hash,
+    pub commune: Hash,
+    pub date: Date,
+    pub kind: Kind,
+}
+
+impl Link {
+    pub fn of(e: &Entry) -> Link {
+        Link {
+            seq: e.seq,
+            prev: e.prev,
+            hash: e.hash,
+            doc_hash: e.doc_hash,
+            commune: e.doc.commune,
+            date: e.doc.date,
+            kind: e.doc.kind,
+        }
+    }
+}
+
 /// Checks entries in order against the chain so far (CHN-2 to CHN-7).
 #[derive(Clone, Debug, Default)]
 pub struct Linker {
@@ -364,6 +522,16 @@ impl Linker {
 
     /// Checks `e` as the next entry and, if it passes, links it.
     pub fn link(&mut self, e: &Entry) -> Result<(), EntryError> {
+        self.link_with(&Link::of(e), || commune_id(&e.doc.body))
+    }
+
+    /// [`Linker::link`] on what the links look at; `charter_id` gives the
+    /// commune id of the genesis entry's body (asked only for a charter).
+    pub fn link_with(
+        &mut self,
+        e: &Link,
+        charter_id: impl FnOnce() -> Hash,
+    ) -> Result<(), EntryError> {
         if e.seq != self.next_seq {
             return Err(EntryError::new(
                 Rule::Chn2,
@@ -380,17 +548,17 @@ impl Linker {
         }
         let commune = match self.commune {
             None => {
-                if e.doc.kind != Kind::Charter {
+                if e.kind != Kind::Charter {
                     return Err(EntryError::new(
                         Rule::Chn4,
                         "doc.kind",
-                        format!("the genesis entry holds a {}, not a charter", e.doc.kind),
+                        format!("the genesis entry holds a {}, not a charter", e.kind),
                     ));
                 }
-                commune_id(&e.doc.body)
+                charter_id()
             }
             Some(c) => {
-                if e.doc.kind == Kind::Charter {
+                if e.kind == Kind::Charter {
                     return Err(EntryError::new(
                         Rule::Chn4,
                         "doc.kind",
@@ -400,20 +568,20 @@ impl Linker {
                 c
             }
         };
-        if e.doc.commune != commune {
+        if e.commune != commune {
             return Err(EntryError::new(
                 Rule::Chn5,
                 "doc.commune",
-                format!("commune {}, expected {}", e.doc.commune, commune),
+                format!("commune {}, expected {}", e.commune, commune),
             ));
         }
         if let Some(last) = self.last_date
-            && e.doc.date < last
+            && e.date < last
         {
             return Err(EntryError::new(
                 Rule::Chn6,
                 "doc.date",
-                format!("date {} before the previous entry's {}", e.doc.date, last),
+                format!("date {} before the previous entry's {}", e.date, last),
             ));
         }
         if !self.seen.insert(e.doc_hash.0) {
@@ -426,7 +594,7 @@ impl Linker {
         self.commune = Some(commune);
         self.next_seq += 1;
         self.prev = e.hash;
-        self.last_date = Some(e.doc.date);
+        self.last_date = Some(e.date);
         Ok(())
     }
 }
