@@ -243,6 +243,8 @@ pub struct Saved {
 const BLOCK_LINES: usize = 512;
 /// Bytes per block, so that long lines make short blocks.
 const BLOCK_BYTES: usize = 1 << 20;
+/// Blocks read but not yet applied, per worker.
+const MAX_IN_FLIGHT: usize = 4;
 
 /// Consecutive lines of the chain file, for one worker.
 struct Block {
@@ -547,8 +549,11 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         }
         drop(done_tx);
         drop(work_rx);
-        // Block buffers go back to the reader: reusing them spares the
-        // allocator a large allocation and a cross-thread free per block.
+        // Each block's buffer goes back to the reader once its entries are
+        // applied: that bounds the blocks in flight (a slow block, such as
+        // a charter with thousands of signatures, cannot let the others
+        // pile up behind it), and reusing the buffers spares the allocator
+        // a large allocation and a cross-thread free per block.
         let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
         let consumer = scope.spawn(move || {
             let mut next = 0;
@@ -559,9 +564,11 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                     if let Err(f) = auditor.block(&done) {
                         return (auditor, Some(f));
                     }
-                    if done.data.capacity() <= 2 * BLOCK_BYTES {
-                        let _ = spare_tx.send(done.data);
+                    let mut data = done.data;
+                    if data.capacity() > 2 * BLOCK_BYTES {
+                        data = Vec::new(); // after a long line
                     }
+                    let _ = spare_tx.send(data);
                     next += 1;
                 }
             }
@@ -570,17 +577,30 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
 
         let mut reader = LineReader::new(input);
         let mut prefix = Hash::ZERO;
-        let new_block = |index, first_line| Block {
-            index,
-            first_line,
-            data: match spare_rx.try_recv() {
-                Ok(mut data) => {
+        let mut in_flight = 0;
+        let mut new_block = |index, first_line| {
+            let spare = if in_flight < MAX_IN_FLIGHT * threads {
+                spare_rx.try_recv().ok()
+            } else {
+                // None only when the audit has stopped.
+                spare_rx.recv().ok()
+            };
+            let data = match spare {
+                Some(mut data) => {
                     data.clear();
                     data
                 }
-                Err(_) => Vec::with_capacity(BLOCK_BYTES / 4),
-            },
-            ends: Vec::with_capacity(BLOCK_LINES),
+                None => {
+                    in_flight += 1;
+                    Vec::with_capacity(BLOCK_BYTES / 4)
+                }
+            };
+            Block {
+                index,
+                first_line,
+                data,
+                ends: Vec::with_capacity(BLOCK_LINES),
+            }
         };
         let mut block = new_block(0, skip + 1);
         let mut refused: Option<io::Error> = None;
