@@ -604,8 +604,8 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         };
         let mut block = new_block(0, skip + 1);
         let mut refused: Option<io::Error> = None;
-        while let Some(next) = reader.next_line() {
-            let (line_no, line) = match next {
+        while let Some(next) = reader.next_line_into(&mut block.data) {
+            let (line_no, start) = match next {
                 Ok(l) => l,
                 Err(e) => {
                     read_error = Some(e);
@@ -613,6 +613,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                 }
             };
             if line_no <= skip {
+                let line = &block.data[start..];
                 if chain::tail_link(line) != Some((prefix, line_no - 1)) {
                     refused = Some(not_extending(line_no));
                     break;
@@ -622,9 +623,9 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                     refused = Some(not_extending(line_no));
                     break;
                 }
+                block.data.truncate(start);
                 continue;
             }
-            block.data.extend_from_slice(line);
             block.ends.push(block.data.len());
             if block.ends.len() >= BLOCK_LINES || block.data.len() >= BLOCK_BYTES {
                 let next = new_block(block.index + 1, line_no + 1);

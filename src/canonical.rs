@@ -101,6 +101,9 @@ pub fn key_cmp(a: &str, b: &str) -> Ordering {
     if common == ab.len() || common == bb.len() {
         return ab.len().cmp(&bb.len());
     }
+    if ab[common] < 0x80 && bb[common] < 0x80 {
+        return ab[common].cmp(&bb[common]); // ASCII: one code unit each
+    }
     // Back up to the start of the character that differs; the prefix is
     // shared, so it is a character boundary in both strings.
     let mut i = common;

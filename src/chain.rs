@@ -114,24 +114,36 @@ impl<R: BufRead> LineReader<R> {
     /// The next line's 1-based number and bytes without its LF, or `None`
     /// at the end of the file. After an error the reader is finished.
     pub fn next_line(&mut self) -> Option<Result<(u64, &[u8]), ReadError>> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let next = self.next_line_into(&mut buf);
+        self.buf = buf;
+        Some(next?.map(|(n, _)| (n, &self.buf[..])))
+    }
+
+    /// [`LineReader::next_line`], appending the line (without its LF) to
+    /// `out` instead: returns its number and where it starts in `out`. On
+    /// an error `out` is left as it was.
+    pub fn next_line_into(&mut self, out: &mut Vec<u8>) -> Option<Result<(u64, usize), ReadError>> {
         if self.done {
             return None;
         }
-        match self.fill() {
-            Ok(true) => Some(Ok((self.line, &self.buf))),
+        let start = out.len();
+        match self.fill(out, start) {
+            Ok(true) => Some(Ok((self.line, start))),
             Ok(false) => {
                 self.done = true;
                 None
             }
             Err(e) => {
+                out.truncate(start);
                 self.done = true;
                 Some(Err(e))
             }
         }
     }
 
-    fn fill(&mut self) -> Result<bool, ReadError> {
-        self.buf.clear();
+    fn fill(&mut self, out: &mut Vec<u8>, start: usize) -> Result<bool, ReadError> {
         let number = self.line + 1;
         let rule = |rule, detail: &str| ReadError::Rule(Error::new(rule, number, None, detail));
         loop {
@@ -141,34 +153,35 @@ impl<R: BufRead> LineReader<R> {
                 Err(e) => return Err(e.into()),
             };
             if avail.is_empty() {
-                if self.buf.is_empty() {
+                if out.len() == start {
                     return Ok(false);
                 }
                 return Err(rule(Rule::Enc2, "the last line does not end with LF"));
             }
-            let (take, found) = match avail.iter().position(|&b| b == b'\n') {
+            let (take, found) = match memchr::memchr(b'\n', avail) {
                 Some(i) => (i + 1, true),
                 None => (avail.len(), false),
             };
             // +1 for an LF not yet seen: a line must fit with its LF.
-            if self.buf.len() + take + usize::from(!found) > MAX_LINE {
+            if out.len() - start + take + usize::from(!found) > MAX_LINE {
                 return Err(rule(Rule::Lim1, "line longer than 16 MiB"));
             }
-            self.buf.extend_from_slice(&avail[..take]);
+            out.extend_from_slice(&avail[..take]);
             self.inner.consume(take);
             if found {
                 break;
             }
         }
-        self.buf.pop(); // the LF
+        out.pop(); // the LF
         self.line = number;
-        if number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+        let line = &out[start..];
+        if number == 1 && line.starts_with(b"\xEF\xBB\xBF") {
             return Err(rule(Rule::Enc2, "the file starts with a byte order mark"));
         }
-        if self.buf.is_empty() {
+        if line.is_empty() {
             return Err(rule(Rule::Enc2, "empty line"));
         }
-        if self.buf.contains(&b'\r') {
+        if memchr::memchr(b'\r', line).is_some() {
             return Err(rule(Rule::Enc2, "carriage return in line"));
         }
         Ok(true)
