@@ -86,8 +86,137 @@ pub enum Value {
 /// (names sorted by their UTF-16 code units, see [`key_cmp`]).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Object {
-    members: Vec<(String, Value)>,
+    members: Vec<(Name, Value)>,
 }
+
+/// A member name. The protocol's own names are shared rather than
+/// allocated once per object: a chain holds millions of objects with the
+/// same few dozen names.
+#[derive(Clone, Debug)]
+enum Name {
+    Known(&'static str),
+    Own(Box<str>),
+}
+
+impl Name {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Known(s) => s,
+            Name::Own(s) => s,
+        }
+    }
+
+    /// The shared name equal to `s`, if it is one of [`KNOWN_NAMES`].
+    fn known(s: &str) -> Option<Name> {
+        KNOWN_NAMES
+            .binary_search(&s)
+            .ok()
+            .map(|i| Name::Known(KNOWN_NAMES[i]))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name::known(&s).unwrap_or_else(|| Name::Own(s.into_boxed_str()))
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+/// Member names of the protocol's records, in byte order.
+const KNOWN_NAMES: [&str; 85] = [
+    "admission",
+    "agreement",
+    "amendment",
+    "amortisation",
+    "amount",
+    "approval",
+    "asset",
+    "body",
+    "bond",
+    "bonds_transferable",
+    "bullet",
+    "bylaws",
+    "carry_in",
+    "carry_out",
+    "close",
+    "code",
+    "commune",
+    "coupon",
+    "currency",
+    "date",
+    "days",
+    "default",
+    "description",
+    "dividend",
+    "doc",
+    "due",
+    "expense",
+    "expenses",
+    "exponent",
+    "expulsion",
+    "face",
+    "first_due",
+    "founders",
+    "from",
+    "guarantees",
+    "holder",
+    "id",
+    "income",
+    "instalment",
+    "instalments",
+    "key",
+    "key_recovery",
+    "kind",
+    "linear",
+    "liquidation",
+    "member",
+    "member_days",
+    "name",
+    "net",
+    "new_key",
+    "notice",
+    "payee",
+    "payment",
+    "payments",
+    "payouts",
+    "period",
+    "pool",
+    "prev",
+    "price",
+    "principal",
+    "purpose",
+    "rate_bps",
+    "reason",
+    "ref",
+    "rent",
+    "rental",
+    "renters",
+    "reserve",
+    "reserve_bps",
+    "row",
+    "schedule",
+    "seq",
+    "series",
+    "service",
+    "sig",
+    "sigs",
+    "source",
+    "start",
+    "text",
+    "thresholds",
+    "to",
+    "treasurers",
+    "units",
+    "v",
+    "voluntary",
+];
 
 /// Compares two member names by their UTF-16 code units, as RFC 8785 §3.2.3
 /// orders object members.
@@ -136,7 +265,8 @@ impl Object {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.members.binary_search_by(|(k, _)| key_cmp(k, key))
+        self.members
+            .binary_search_by(|(k, _)| key_cmp(k.as_str(), key))
     }
 
     /// Sets a member, keeping canonical order; returns the value it replaced.
@@ -145,7 +275,7 @@ impl Object {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.members[i].1, v)),
             Err(i) => {
-                self.members.insert(i, (key, v));
+                self.members.insert(i, (Name::from(key), v));
                 None
             }
         }
@@ -203,7 +333,12 @@ impl IntoIterator for Object {
     type IntoIter = std::vec::IntoIter<(String, Value)>;
     /// The members in canonical order.
     fn into_iter(self) -> Self::IntoIter {
-        self.members.into_iter()
+        let members: Vec<(String, Value)> = self
+            .members
+            .into_iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v))
+            .collect();
+        members.into_iter()
     }
 }
 
@@ -436,7 +571,7 @@ pub fn encode_into(v: &Value, out: &mut Vec<u8>) {
                 if i > 0 {
                     out.push(b',');
                 }
-                encode_str(k, out);
+                encode_str(k.as_str(), out);
                 out.push(b':');
                 encode_into(e, out);
             }
@@ -665,9 +800,13 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    let mut members: Vec<(String, Value)> = self.members.drain(base..).collect();
+                    let mut members: Vec<(Name, Value)> = self
+                        .members
+                        .drain(base..)
+                        .map(|(k, v)| (Name::from(k), v))
+                        .collect();
                     if !sorted {
-                        members.sort_by(|a, b| key_cmp(&a.0, &b.0));
+                        members.sort_by(|a, b| key_cmp(a.0.as_str(), b.0.as_str()));
                     }
                     return Ok(Value::Object(Object { members }));
                 }
@@ -1051,7 +1190,7 @@ impl Trusted<'_> {
                     self.pos += 1;
                 } else {
                     loop {
-                        let name = self.string()?;
+                        let name = self.name()?;
                         self.pos += 1; // ':'
                         members.push((name, self.value()?));
                         let sep = *b.get(self.pos)?;
@@ -1099,6 +1238,13 @@ impl Trusted<'_> {
                 Value::Int(n)
             }
         })
+    }
+
+    fn name(&mut self) -> Option<Name> {
+        let end = skip_plain_string(self.b, self.pos)?;
+        let s = std::str::from_utf8(&self.b[self.pos + 1..end - 1]).ok()?;
+        self.pos = end;
+        Some(Name::known(s).unwrap_or_else(|| Name::Own(s.into())))
     }
 
     fn string(&mut self) -> Option<String> {
@@ -1149,6 +1295,24 @@ pub(crate) fn skip_canonical_int(b: &[u8], pos: usize) -> Option<(usize, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_names_are_sorted_and_shared() {
+        assert!(KNOWN_NAMES.windows(2).all(|w| w[0] < w[1]));
+        for n in KNOWN_NAMES {
+            assert!(matches!(Name::known(n), Some(Name::Known(k)) if k == n));
+        }
+        assert!(Name::known("nonesuch").is_none());
+        // A shared name and an owned one of the same text are equal.
+        assert_eq!(Name::Own("amount".into()), Name::Known("amount"));
+        let mut o = Object::new();
+        o.insert("zzz-not-known", Value::Null);
+        o.insert("amount", Value::Int(1));
+        assert_eq!(
+            parse(br#"{"amount":1,"zzz-not-known":null}"#).unwrap(),
+            Value::Object(o)
+        );
+    }
 
     fn err(input: &[u8]) -> (Rule, usize) {
         let e = parse(input).expect_err("should fail");
