@@ -1,5 +1,5 @@
 //! The saved-state file of an incremental audit (spec/09-audit.md §9.5):
-//! an [`audit::Saved`] on disk, so `commonstock audit --resume` can audit a
+//! an [`crate::audit::Saved`] on disk, so `commonstock audit --resume` can audit a
 //! grown chain in proportion to its new entries.
 //!
 //! The file is an implementation artefact, not part of the protocol, and it
@@ -20,7 +20,7 @@
 //! | 32 | the head: the entry hash of the last of them |
 //! | 8 | the number of signatures verified valid in them |
 //! | 8 | the length *n* of the body |
-//! | *n* | the body: the [`audit::Saved`], encoded as below |
+//! | *n* | the body: the [`crate::audit::Saved`], encoded as below |
 //! | 32 | the checksum: `BLAKE3-derive_key(`[`CHECKSUM_CONTEXT`]`, every byte before it)` |
 //!
 //! The header repeats what the body says about the prefix (commune, size,
@@ -28,7 +28,7 @@
 //! can say what a file is without decoding it; on reading, the two must
 //! agree.
 //!
-//! **Body encoding** ([`Persist`]): unsigned and signed integers as
+//! **Body encoding** (the crate-internal trait `Persist`): unsigned and signed integers as
 //! LEB128 varints (signed ones zigzag-mapped), minimal length only; `bool`
 //! and `Option` tags as one byte (0 or 1); strings and sequences as a
 //! varint count then their items; `[u8; N]` and hashes as N raw bytes;
@@ -40,7 +40,7 @@
 //! tag then the variant's fields.
 //!
 //! **Field lists.** Each struct's fields are listed once, with
-//! [`persist_struct!`] (and [`persist_enum!`]): the audit's part below, the
+//! `persist_struct!` (and `persist_enum!`): the audit's part below, the
 //! commune state's in `commune/saved.rs`, the links' next to
 //! [`crate::chain::Linker`]. The macros destructure the struct without
 //! `..`, so a field added to a type and not to its list does not compile.
