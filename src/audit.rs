@@ -222,7 +222,8 @@ pub struct Outcome {
 
 /// An audit's state after a prefix of a chain that passed every integrity
 /// check: what an incremental audit resumes from (spec 9.5). It is an
-/// implementation artefact, not part of the protocol.
+/// implementation artefact, not part of the protocol; [`crate::statefile`]
+/// writes it to a file and reads it back.
 #[derive(Clone, Debug)]
 pub struct Saved {
     /// The links: next seq, head, commune id, last date, and the document
@@ -525,6 +526,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
     };
     let skip = auditor.linker.len();
     let skip_head = auditor.linker.head();
+    let skip_commune = auditor.linker.commune();
 
     let mut read_error: Option<ReadError> = None;
     let (mut auditor, stop) = std::thread::scope(|scope| -> io::Result<_> {
@@ -607,6 +609,10 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         while let Some(next) = reader.next_line_into(&mut block.data) {
             let (line_no, start) = match next {
                 Ok(l) => l,
+                Err(ReadError::Rule(e)) if e.line <= skip => {
+                    refused = Some(not_extending(e.line));
+                    break;
+                }
                 Err(e) => {
                     read_error = Some(e);
                     break;
@@ -614,6 +620,13 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             };
             if line_no <= skip {
                 let line = &block.data[start..];
+                if line_no == 1
+                    && let Ok(genesis) = chain::parse_entry(line)
+                    && Some(genesis.doc.commune) != skip_commune
+                {
+                    refused = Some(another_commune(skip_commune, genesis.doc.commune));
+                    break;
+                }
                 if chain::tail_link(line) != Some((prefix, line_no - 1)) {
                     refused = Some(not_extending(line_no));
                     break;
@@ -635,7 +648,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             }
         }
         if refused.is_none() && read_error.is_none() && reader.line_number() < skip {
-            refused = Some(not_extending(reader.line_number() + 1));
+            refused = Some(shorter(reader.line_number(), skip));
         }
         if !block.ends.is_empty() {
             let _ = work_tx.send(block);
@@ -711,7 +724,28 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
 fn not_extending(line: u64) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("line {line}: the chain does not extend the saved state; audit it in full"),
+        format!(
+            "line {line}: the chain does not extend the saved state (it differs from the audited prefix); audit it in full"
+        ),
+    )
+}
+
+fn shorter(lines: u64, saved: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the chain has {lines} entries, fewer than the {saved} the saved state covers; audit it in full"
+        ),
+    )
+}
+
+fn another_commune(saved: Option<Hash>, chain: Hash) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "the saved state is of commune {}, the chain of commune {chain}; audit it in full",
+            saved.unwrap_or_default()
+        ),
     )
 }
 

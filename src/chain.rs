@@ -481,6 +481,16 @@ pub struct Linker {
     seen: HashSet<[u8; 32], BuildHasherDefault<FirstBytes>>,
 }
 
+// The links in the saved-state file of an incremental audit: every field, in
+// order. Bump `statefile::FORMAT_VERSION` when this list or a type changes.
+crate::statefile::persist_struct!(Linker {
+    next_seq,
+    prev,
+    commune,
+    last_date,
+    seen,
+});
+
 /// Document hashes are BLAKE3 outputs, so their first bytes already are a
 /// good hash for the replay set (membership only: no output depends on the
 /// set's order).

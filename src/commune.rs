@@ -26,6 +26,9 @@ use crate::document::{Document, Kind};
 use crate::rule::Rule;
 use crate::{b64, sig};
 
+// Every type of the state in the saved-state file of an incremental audit.
+mod saved;
+
 /// The most current members a commune may have (LIM-4).
 pub const MAX_MEMBERS: usize = 100_000;
 /// The most rows of a schedule or instalments of an agreement.

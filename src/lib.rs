@@ -25,6 +25,7 @@
 //! | [`review`] | 05, 06, 10 | whether a document can still join a chain; how people read it |
 //! | [`chainfile`] | 06 | the chain on disk: atomic, locked appends |
 //! | [`keyfile`] | 05 (§5.6) | secret key files, plain or passphrase-encrypted |
+//! | [`statefile`] | 09 (§9.5) | the saved state of an incremental audit, on disk |
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
@@ -46,6 +47,7 @@ pub mod review;
 pub mod rule;
 pub mod sig;
 pub mod simulate;
+pub mod statefile;
 pub mod statement;
 
 pub use rule::Rule;

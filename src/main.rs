@@ -16,7 +16,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
-use commonstock::{b64, canonical, dividend, keyfile, statement};
+use commonstock::{b64, canonical, dividend, keyfile, statefile, statement};
 
 mod workflow;
 
@@ -49,6 +49,16 @@ enum Command {
         /// A cosigned checkpoint the chain must agree with (repeatable).
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
+        /// Resume from a state saved by `--save`: the chain must extend the
+        /// prefix that state covers, and only the entries after it are
+        /// audited in full. The output is that of a full audit.
+        #[arg(long, value_name = "STATE")]
+        resume: Option<PathBuf>,
+        /// Save the audit's state to STATE after the last entry, if the
+        /// chain passes every integrity check (replaced atomically), for a
+        /// later `--resume STATE`.
+        #[arg(long, value_name = "STATE")]
+        save: Option<PathBuf>,
     },
     /// Run an implementation through the conformance vectors (spec/conformance.md).
     #[command(
@@ -115,14 +125,18 @@ enum Command {
     Man,
 }
 
-const AUDIT_HELP: &str = "Exit status: 0 valid, 1 invalid, 2 usage or I/O error.
+const AUDIT_HELP: &str = "Incremental audit: `--save STATE` keeps the audit's state after the chain; a later `--resume STATE` on the grown chain re-hashes the lines the state covers (they must be exactly the audited prefix, else the resume is refused: audit in full) and audits only the new entries. The output is that of a full audit. A state file is trusted input: resume only from states your own audits wrote.
+
+Exit status: 0 valid, 1 invalid, 2 usage or I/O error (including a state file refused, or a chain that does not extend it).
 
 Examples:
   commonstock audit examples/commune.jsonl
   commonstock audit --report examples/commune.jsonl
   commonstock audit --json - < chain.jsonl
   commonstock audit https://commune.example/chain.jsonl
-  commonstock audit --checkpoint head.checkpoint chain.jsonl";
+  commonstock audit --checkpoint head.checkpoint chain.jsonl
+  commonstock audit --save audited.state chain.jsonl
+  commonstock audit --resume audited.state --save audited.state chain.jsonl";
 
 const DIVIDENDS_HELP: &str = "The figures are recomputed from the chain (spec chapter 11), for every period close that holds. Findings go to standard error; the exit status is that of `audit`.
 
@@ -219,6 +233,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             json,
             report: full,
             checkpoints,
+            resume,
+            save,
         } => {
             let mut options = Options::default();
             for p in &checkpoints {
@@ -226,8 +242,30 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 let cp = Checkpoint::parse(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
                 options.checkpoints.push(cp);
             }
-            let (report, state) = audit::audit_with_state(open_chain(&chain)?, &options)
-                .map_err(|e| format!("{chain}: {e}"))?;
+            let saved = match &resume {
+                Some(p) => Some(statefile::load(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                None => None,
+            };
+            let run = audit::Run {
+                resume: saved,
+                save: save.is_some(),
+                ..audit::Run::default()
+            };
+            let outcome =
+                audit::run(open_chain(&chain)?, &options, run).map_err(|e| match &resume {
+                    Some(p) => format!("{chain} (resuming from {}): {e}", p.display()),
+                    None => format!("{chain}: {e}"),
+                })?;
+            match (&save, &outcome.saved) {
+                (Some(p), Some(saved)) => statefile::save(p, saved)
+                    .map_err(|e| format!("{}: {e}; the state file is unchanged", p.display()))?,
+                (Some(p), None) => eprintln!(
+                    "commonstock: {chain} fails its integrity checks; no state saved ({} not written)",
+                    p.display()
+                ),
+                (None, _) => {}
+            }
+            let (report, state) = (outcome.report, outcome.state);
             // The statement means something only when the integrity holds.
             let show_state = full && report.integrity && state.as_of.is_some();
             let mut out = io::stdout().lock();

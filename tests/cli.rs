@@ -211,3 +211,225 @@ fn dividends_table_in_three_forms() {
             .all(|m| m["payable"] == 0)
     );
 }
+
+/// The example's first `n` lines.
+fn example_prefix(n: usize) -> Vec<u8> {
+    let bytes = std::fs::read(EXAMPLE).unwrap();
+    let end = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(n - 1)
+        .unwrap()
+        .0;
+    bytes[..=end].to_vec()
+}
+
+/// A state file path (the file starts empty; `--save` replaces it).
+fn state_file() -> tempfile_path::TempFile {
+    tempfile_path::TempFile::with(b"")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `audit --save` on a prefix of the example.
+fn saved_prefix(n: usize) -> tempfile_path::TempFile {
+    let prefix = tempfile_path::TempFile::with(&example_prefix(n));
+    let state = state_file();
+    let o = run(&["audit", "--save", state.path(), prefix.path()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with(&format!("valid: {n} entries")));
+    assert!(std::fs::metadata(&state.0).unwrap().len() > 1000);
+    state
+}
+
+#[test]
+fn audit_resumes_from_a_saved_state_with_the_full_audits_output() {
+    let state = saved_prefix(1000);
+    for args in [
+        &[][..],
+        &["--json"][..],
+        &["--report"][..],
+        &["--report", "--json"][..],
+    ] {
+        let full = run(&[&["audit"], args, &[EXAMPLE]].concat());
+        let resumed = run(&[&["audit", "--resume", state.path()], args, &[EXAMPLE]].concat());
+        assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+        assert_eq!(stdout(&resumed), stdout(&full), "{args:?}");
+        assert!(resumed.stderr.is_empty());
+    }
+    // --resume and --save together update the state: to the full audit's
+    let full_state = state_file();
+    run(&["audit", "--save", full_state.path(), EXAMPLE]);
+    let o = run(&[
+        "audit",
+        "--resume",
+        state.path(),
+        "--save",
+        state.path(),
+        EXAMPLE,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let (a, b) = (
+        std::fs::read(&state.0).unwrap(),
+        std::fs::read(&full_state.0).unwrap(),
+    );
+    assert!(a == b, "the updated state is the full audit's");
+    // and resuming from it on the same chain gives the same again
+    let o = run(&["audit", "--resume", state.path(), EXAMPLE]);
+    assert_eq!(stdout(&o), stdout(&run(&["audit", EXAMPLE])));
+}
+
+/// The example with a digit of line `line`'s first amount changed: sound
+/// framing, a broken signature.
+fn example_tampered_at(line: usize) -> Vec<u8> {
+    let bytes = std::fs::read(EXAMPLE).unwrap();
+    let start = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(line - 2)
+        .unwrap()
+        .0
+        + 1;
+    let mut bytes = bytes;
+    let at = start
+        + bytes[start..]
+            .windows(9)
+            .position(|w| w == b"\"amount\":")
+            .unwrap()
+        + 9;
+    bytes[at] = if bytes[at] == b'1' { b'2' } else { b'1' };
+    bytes
+}
+
+#[test]
+fn a_resumed_audit_of_an_invalid_chain_is_the_full_audits_and_saves_nothing() {
+    let state = saved_prefix(1000);
+    let before = std::fs::read(&state.0).unwrap();
+    let bad = tempfile_path::TempFile::with(&example_tampered_at(1200));
+    let full = run(&["audit", bad.path()]);
+    assert_eq!(full.status.code(), Some(1));
+    assert!(stdout(&full).contains("SIG-6"), "{}", stdout(&full));
+    for args in [&[][..], &["--json"][..]] {
+        let full = run(&[&["audit"], args, &[bad.path()]].concat());
+        let o = run(&[
+            &["audit", "--resume", state.path(), "--save", state.path()],
+            args,
+            &[bad.path()],
+        ]
+        .concat());
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stdout(&o), stdout(&full));
+        assert!(
+            stderr(&o).contains("fails its integrity checks; no state saved"),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(std::fs::read(&state.0).unwrap(), before);
+    }
+}
+
+#[test]
+fn a_chain_that_does_not_extend_the_saved_state_is_refused() {
+    let state = saved_prefix(1000);
+    // a line of the prefix changed
+    let diverging = tempfile_path::TempFile::with(&example_tampered_at(500));
+    let o = run(&["audit", "--resume", state.path(), diverging.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let e = stderr(&o);
+    assert!(
+        e.contains("line 501: the chain does not extend the saved state"),
+        "{e}"
+    );
+    assert!(e.contains("audit it in full"), "{e}");
+    // shorter than the prefix
+    let short = tempfile_path::TempFile::with(&example_prefix(999));
+    let o = run(&["audit", "--resume", state.path(), short.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the chain has 999 entries, fewer than the 1000"),
+        "{}",
+        stderr(&o)
+    );
+    // another commune's chain
+    let other = commonstock::simulate::generate(&commonstock::simulate::Params::scaled(7, 2, 1, 1));
+    let other = tempfile_path::TempFile::with(&other.builder().to_bytes());
+    let o = run(&["audit", "--resume", state.path(), other.path()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the saved state is of commune"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_bad_state_file_is_refused() {
+    let state = saved_prefix(20);
+    let mut bytes = std::fs::read(&state.0).unwrap();
+    let refused = |bytes: &[u8], want: &str| {
+        let t = tempfile_path::TempFile::with(bytes);
+        let o = run(&["audit", "--resume", t.path(), EXAMPLE]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(o.stdout.is_empty());
+        let e = stderr(&o);
+        assert!(e.contains(t.path()) && e.contains(want), "{e}");
+    };
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    refused(&bytes, "corrupt state file");
+    bytes[mid] ^= 1;
+    refused(&bytes[..bytes.len() - 10], "corrupt state file");
+    bytes[24] = 2;
+    refused(&bytes, "format version 2");
+    refused(
+        &std::fs::read(EXAMPLE).unwrap(),
+        "not a commonstock audit state file",
+    );
+    let o = run(&["audit", "--resume", "/nonexistent/audit.state", EXAMPLE]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/audit.state"));
+}
+
+#[test]
+fn a_crash_while_saving_leaves_the_previous_state() {
+    let state = saved_prefix(20);
+    let before = std::fs::read(&state.0).unwrap();
+    for fault in ["write:partial", "write:enospc"] {
+        let o = Command::new(BIN)
+            .args(["audit", "--save", state.path(), EXAMPLE])
+            .env(commonstock::chainfile::FAULT_ENV, fault)
+            .output()
+            .unwrap();
+        assert_ne!(o.status.code(), Some(0), "{fault}");
+        assert_eq!(std::fs::read(&state.0).unwrap(), before, "{fault}");
+    }
+    // the aborted write's temporary file
+    let name = state.0.file_name().unwrap().to_string_lossy().into_owned();
+    for e in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+        if e.file_name()
+            .to_string_lossy()
+            .starts_with(&format!(".{name}.tmp."))
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[test]
+fn audit_help_and_completions_know_save_and_resume() {
+    let help = stdout(&run(&["audit", "--help"]));
+    for want in [
+        "--save <STATE>",
+        "--resume <STATE>",
+        "--resume audited.state",
+    ] {
+        assert!(help.contains(want), "{want} missing from:\n{help}");
+    }
+    let bash = stdout(&run(&["completions", "bash"]));
+    assert!(bash.contains("--resume") && bash.contains("--save"));
+}

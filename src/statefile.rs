@@ -1,0 +1,847 @@
+//! The saved-state file of an incremental audit (spec/09-audit.md §9.5):
+//! an [`crate::audit::Saved`] on disk, so `commonstock audit --resume` can audit a
+//! grown chain in proportion to its new entries.
+//!
+//! The file is an implementation artefact, not part of the protocol, and it
+//! is trusted input: whoever resumes from it trusts the audit that wrote it.
+//! What this module guarantees is that a file that is not exactly what an
+//! audit wrote (truncated, edited, another format version, not a state file
+//! at all) is refused with an [`Error`], never read into a wrong state and
+//! never a panic.
+//!
+//! **Layout.** All fixed-width integers are little-endian.
+//!
+//! | bytes | what |
+//! |---|---|
+//! | 24 | magic, `commonstock audit state` and LF |
+//! | 4 | format version ([`FORMAT_VERSION`]) |
+//! | 32 | the commune id |
+//! | 8 | the number of entries the state covers |
+//! | 32 | the head: the entry hash of the last of them |
+//! | 8 | the number of signatures verified valid in them |
+//! | 8 | the length *n* of the body |
+//! | *n* | the body: the [`crate::audit::Saved`], encoded as below |
+//! | 32 | the checksum: `BLAKE3-derive_key(`[`CHECKSUM_CONTEXT`]`, every byte before it)` |
+//!
+//! The header repeats what the body says about the prefix (commune, size,
+//! head, signatures) so the state is bound to what it covers and a reader
+//! can say what a file is without decoding it; on reading, the two must
+//! agree.
+//!
+//! **Body encoding** (the crate-internal trait `Persist`): unsigned and signed integers as
+//! LEB128 varints (signed ones zigzag-mapped), minimal length only; `bool`
+//! and `Option` tags as one byte (0 or 1); strings and sequences as a
+//! varint count then their items; `[u8; N]` and hashes as N raw bytes;
+//! dates as a varint day number; rules and document kinds by their spec
+//! names. Maps and sets are written in ascending key order (hash maps and
+//! sets are sorted first) and must be read back strictly ascending, so the
+//! same state always gives the same bytes. A struct is its fields in
+//! declaration order, with no names or tags; an enum is a one-byte variant
+//! tag then the variant's fields.
+//!
+//! **Field lists.** Each struct's fields are listed once, with
+//! `persist_struct!` (and `persist_enum!`): the audit's part below, the
+//! commune state's in `commune/saved.rs`, the links' next to
+//! [`crate::chain::Linker`]. The macros destructure the struct without
+//! `..`, so a field added to a type and not to its list does not compile.
+//! **Bump [`FORMAT_VERSION`] whenever any list, or a listed field's type,
+//! changes**: an old file is then refused ("audit the chain in full")
+//! instead of misread.
+//!
+//! **Reading** never trusts a length: every count is bounded by the bytes
+//! that remain, nothing is preallocated beyond a small bound, and every
+//! error is typed. The file is written atomically
+//! ([`crate::chainfile::replace_file`]: temporary file, fsync, rename), so
+//! a crash leaves the previous state or the new one, never half of one.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::hash::BuildHasher;
+use std::io;
+use std::path::Path;
+
+use crate::audit::{Finding, Saved};
+use crate::date::Date;
+use crate::document::Kind;
+use crate::hash::Hash;
+use crate::rule::Rule;
+
+/// The first bytes of every state file.
+pub const MAGIC: &[u8; 24] = b"commonstock audit state\n";
+/// The version of the layout and of every field list. See the module doc.
+pub const FORMAT_VERSION: u32 = 1;
+/// The BLAKE3 key-derivation context of the checksum.
+pub const CHECKSUM_CONTEXT: &str = "commonstock audit state checksum";
+
+/// Bytes before the body.
+const HEADER_LEN: usize = 24 + 4 + 32 + 8 + 32 + 8 + 8;
+const CHECKSUM_LEN: usize = 32;
+/// The most bytes a collection preallocates before its items are read.
+const MAX_PREALLOC_BYTES: usize = 1 << 16;
+
+/// Why a state file was refused.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading or writing the file failed.
+    Io(io::Error),
+    /// The file does not start with [`MAGIC`].
+    NotAState,
+    /// Another format version (a state written by another version of
+    /// commonstock).
+    Version(u32),
+    /// The checksum does not match or the file is cut short: the file was
+    /// truncated or changed after it was written.
+    Corrupt(String),
+    /// The checksum matches but the content is not a valid state: the byte
+    /// offset in the file and what is wrong there.
+    Malformed(usize, String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const AGAIN: &str = "audit the chain in full and save a new state";
+        match self {
+            Error::Io(e) => write!(f, "cannot read the state: {e}"),
+            Error::NotAState => write!(f, "not a commonstock audit state file"),
+            Error::Version(v) => write!(
+                f,
+                "a state file of format version {v}; this commonstock reads version {FORMAT_VERSION}: {AGAIN}"
+            ),
+            Error::Corrupt(d) => write!(
+                f,
+                "corrupt state file ({d}): it was truncated or changed after it was written; {AGAIN}"
+            ),
+            Error::Malformed(at, d) => write!(f, "invalid state file at byte {at}: {d}; {AGAIN}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// What a state file covers, from its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub commune: Hash,
+    /// Entries of the audited prefix.
+    pub entries: u64,
+    /// The entry hash of the prefix's last entry.
+    pub head: Hash,
+    /// Signatures verified valid in the prefix.
+    pub signatures: u64,
+}
+
+impl Header {
+    /// What `saved` covers.
+    pub fn of(saved: &Saved) -> Header {
+        Header {
+            commune: saved.linker.commune().unwrap_or_default(),
+            entries: saved.linker.len(),
+            head: saved.linker.head(),
+            signatures: saved.signatures,
+        }
+    }
+}
+
+/// The file's bytes for `saved`: the same state always gives the same bytes.
+pub fn encode(saved: &Saved) -> Vec<u8> {
+    let mut body = Writer::default();
+    saved.write(&mut body);
+    let h = Header::of(saved);
+    let mut out = Vec::with_capacity(HEADER_LEN + body.0.len() + CHECKSUM_LEN);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&h.commune.0);
+    out.extend_from_slice(&h.entries.to_le_bytes());
+    out.extend_from_slice(&h.head.0);
+    out.extend_from_slice(&h.signatures.to_le_bytes());
+    out.extend_from_slice(&(body.0.len() as u64).to_le_bytes());
+    out.extend_from_slice(&body.0);
+    let sum = checksum(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+fn checksum(bytes: &[u8]) -> [u8; 32] {
+    *blake3::Hasher::new_derive_key(CHECKSUM_CONTEXT)
+        .update(bytes)
+        .finalize()
+        .as_bytes()
+}
+
+fn le_u64(b: &[u8], at: usize) -> u64 {
+    let mut a = [0; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+fn hash_at(b: &[u8], at: usize) -> Hash {
+    let mut a = [0; 32];
+    a.copy_from_slice(&b[at..at + 32]);
+    Hash(a)
+}
+
+/// Checks the magic, the version and the checksum, and returns the header.
+fn check(bytes: &[u8]) -> Result<Header, Error> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(Error::NotAState);
+    }
+    if bytes.len() < HEADER_LEN + CHECKSUM_LEN {
+        return Err(Error::Corrupt(format!(
+            "{} bytes, shorter than any state",
+            bytes.len()
+        )));
+    }
+    let mut v = [0; 4];
+    v.copy_from_slice(&bytes[24..28]);
+    let version = u32::from_le_bytes(v);
+    if version != FORMAT_VERSION {
+        return Err(Error::Version(version));
+    }
+    let (content, sum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+    if checksum(content) != sum {
+        return Err(Error::Corrupt("checksum mismatch".into()));
+    }
+    let body_len = le_u64(bytes, HEADER_LEN - 8);
+    if body_len != (content.len() - HEADER_LEN) as u64 {
+        return Err(Error::Malformed(
+            HEADER_LEN - 8,
+            format!(
+                "body length {body_len}, the file holds {}",
+                content.len() - HEADER_LEN
+            ),
+        ));
+    }
+    Ok(Header {
+        commune: hash_at(bytes, 28),
+        entries: le_u64(bytes, 60),
+        head: hash_at(bytes, 68),
+        signatures: le_u64(bytes, 100),
+    })
+}
+
+/// What a state file covers, from its header (checked, body not decoded).
+pub fn header(bytes: &[u8]) -> Result<Header, Error> {
+    check(bytes)
+}
+
+/// The state in a file's bytes, or why they are refused.
+pub fn decode(bytes: &[u8]) -> Result<Saved, Error> {
+    let header = check(bytes)?;
+    let body = &bytes[HEADER_LEN..bytes.len() - CHECKSUM_LEN];
+    let mut r = Reader {
+        bytes: body,
+        pos: 0,
+        base: HEADER_LEN,
+    };
+    let saved = Saved::read(&mut r)?;
+    if r.remaining() != 0 {
+        return Err(r.malformed(format!("{} bytes after the state", r.remaining())));
+    }
+    if Header::of(&saved) != header {
+        return Err(Error::Malformed(
+            MAGIC.len() + 4,
+            "the header does not match the state".into(),
+        ));
+    }
+    saved_consistent(&saved).map_err(|d| Error::Malformed(HEADER_LEN, d))?;
+    Ok(saved)
+}
+
+/// The invariants the audit relies on when it resumes (so that even a
+/// state file crafted with a valid checksum cannot make it panic).
+fn saved_consistent(s: &Saved) -> Result<(), String> {
+    let n = s.linker.len();
+    if (n > 0) != s.linker.commune().is_some() || (n > 0) != s.linker.last_date().is_some() {
+        return Err("the links do not match the number of entries".into());
+    }
+    if s.signatures > n.saturating_mul(crate::document::MAX_SIGNATURES as u64) {
+        return Err("more signatures than the entries can hold".into());
+    }
+    if s.commune_rules && n > 0 && s.state.settings.is_none() {
+        return Err("the commune rules run but no charter was applied".into());
+    }
+    s.state.consistent()
+}
+
+/// Reads and decodes the state file at `path`.
+pub fn load(path: &Path) -> Result<Saved, Error> {
+    decode(&std::fs::read(path)?)
+}
+
+/// Writes `saved` to `path` atomically (temporary file, fsync, rename): a
+/// crash leaves the previous file or the new one.
+pub fn save(path: &Path, saved: &Saved) -> io::Result<()> {
+    crate::chainfile::replace_file(path, &encode(saved))
+}
+
+// ---------------------------------------------------------------------------
+// The encoding
+
+/// The body being written.
+#[derive(Default)]
+pub(crate) struct Writer(Vec<u8>);
+
+impl Writer {
+    pub(crate) fn byte(&mut self, b: u8) {
+        self.0.push(b);
+    }
+
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+
+    /// LEB128, minimal.
+    pub(crate) fn varint(&mut self, mut v: u128) {
+        while v >= 0x80 {
+            self.0.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.0.push(v as u8);
+    }
+
+    /// A count (of bytes or items).
+    pub(crate) fn len(&mut self, n: usize) {
+        self.varint(n as u128);
+    }
+}
+
+/// The body being read: never reads past its end.
+pub(crate) struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    /// The body's offset in the file, for error positions.
+    base: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// An error at the current position.
+    pub(crate) fn malformed(&self, detail: impl Into<String>) -> Error {
+        Error::Malformed(self.base + self.pos, detail.into())
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+        if n > self.remaining() {
+            return Err(self.malformed(format!(
+                "{n} bytes wanted, {} left in the body",
+                self.remaining()
+            )));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    pub(crate) fn byte(&mut self) -> Result<u8, Error> {
+        Ok(self.take(1)?[0])
+    }
+
+    /// A minimal LEB128 varint of at most 128 bits.
+    pub(crate) fn varint(&mut self) -> Result<u128, Error> {
+        let start = self.pos;
+        let mut v: u128 = 0;
+        let mut shift = 0u32;
+        loop {
+            let b = self.byte()?;
+            let low = u128::from(b & 0x7F);
+            if shift >= 128 || (shift > 0 && (low >> (128 - shift)) != 0) {
+                self.pos = start;
+                return Err(self.malformed("integer wider than 128 bits"));
+            }
+            v |= low << shift;
+            if b & 0x80 == 0 {
+                if b == 0 && shift > 0 {
+                    self.pos = start;
+                    return Err(self.malformed("integer not minimally encoded"));
+                }
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /// A count of items of at least one byte each: at most what remains.
+    pub(crate) fn len(&mut self) -> Result<usize, Error> {
+        let start = self.pos;
+        let n = self.varint()?;
+        if n > self.remaining() as u128 {
+            self.pos = start;
+            return Err(self.malformed(format!(
+                "a count of {n}, only {} bytes left",
+                self.remaining()
+            )));
+        }
+        Ok(n as usize)
+    }
+}
+
+/// How many `T` to allocate room for before reading `n` of them.
+fn prealloc<T>(n: usize) -> usize {
+    n.min(MAX_PREALLOC_BYTES / std::mem::size_of::<T>().max(1))
+}
+
+/// A value in the state file's body encoding (see the module doc).
+pub(crate) trait Persist: Sized {
+    fn write(&self, w: &mut Writer);
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error>;
+}
+
+/// Implements [`Persist`] for a struct from its field list, in declaration
+/// order: `persist_struct!(Type { field, field, … });`. Every field must be
+/// listed (the struct is destructured without `..`). Invoke it where the
+/// fields are visible.
+macro_rules! persist_struct {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl $crate::statefile::Persist for $ty {
+            fn write(&self, w: &mut $crate::statefile::Writer) {
+                let $ty { $($field),* } = self;
+                $( $crate::statefile::Persist::write($field, w); )*
+            }
+            fn read(
+                r: &mut $crate::statefile::Reader<'_>,
+            ) -> Result<Self, $crate::statefile::Error> {
+                Ok($ty { $($field: $crate::statefile::Persist::read(r)?),* })
+            }
+        }
+    };
+}
+pub(crate) use persist_struct;
+
+/// Implements [`Persist`] for an enum whose variants have named fields (or
+/// none, written `Variant {}`), each with a fixed one-byte tag:
+/// `persist_enum!(Type { 0 => A { x, y }, 1 => B {} });`. Every variant
+/// must be listed.
+macro_rules! persist_enum {
+    ($ty:ident { $($tag:literal => $var:ident { $($field:ident),* $(,)? }),* $(,)? }) => {
+        impl $crate::statefile::Persist for $ty {
+            fn write(&self, w: &mut $crate::statefile::Writer) {
+                match self {
+                    $($ty::$var { $($field),* } => {
+                        w.byte($tag);
+                        $( $crate::statefile::Persist::write($field, w); )*
+                    })*
+                }
+            }
+            fn read(
+                r: &mut $crate::statefile::Reader<'_>,
+            ) -> Result<Self, $crate::statefile::Error> {
+                match r.byte()? {
+                    $($tag => Ok($ty::$var { $($field: $crate::statefile::Persist::read(r)?),* }),)*
+                    t => Err(r.malformed(format!(
+                        "unknown {} variant {t}",
+                        stringify!($ty)
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use persist_enum;
+
+macro_rules! persist_unsigned {
+    ($($t:ty),*) => {$(
+        impl Persist for $t {
+            fn write(&self, w: &mut Writer) {
+                w.varint(*self as u128);
+            }
+            fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+                let v = r.varint()?;
+                <$t>::try_from(v).map_err(|_| r.malformed(format!(
+                    "{v} is out of range for {}", stringify!($t)
+                )))
+            }
+        }
+    )*};
+}
+persist_unsigned!(u16, u32, u64, usize);
+
+macro_rules! persist_signed {
+    ($($t:ty),*) => {$(
+        impl Persist for $t {
+            fn write(&self, w: &mut Writer) {
+                let n = *self as i128;
+                w.varint(((n << 1) ^ (n >> 127)) as u128);
+            }
+            fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+                let u = r.varint()?;
+                let n = (u >> 1) as i128 ^ -((u & 1) as i128);
+                <$t>::try_from(n).map_err(|_| r.malformed(format!(
+                    "{n} is out of range for {}", stringify!($t)
+                )))
+            }
+        }
+    )*};
+}
+persist_signed!(i64, i128);
+
+impl Persist for u8 {
+    fn write(&self, w: &mut Writer) {
+        w.byte(*self);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.byte()
+    }
+}
+
+impl Persist for bool {
+    fn write(&self, w: &mut Writer) {
+        w.byte(u8::from(*self));
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        match r.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(r.malformed(format!("{b} is not a boolean"))),
+        }
+    }
+}
+
+impl Persist for String {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        w.bytes(self.as_bytes());
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let n = r.len()?;
+        let at = r.pos;
+        let b = r.take(n)?;
+        match std::str::from_utf8(b) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => {
+                r.pos = at;
+                Err(r.malformed("a string that is not UTF-8"))
+            }
+        }
+    }
+}
+
+impl<const N: usize> Persist for [u8; N] {
+    fn write(&self, w: &mut Writer) {
+        w.bytes(self);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let mut a = [0; N];
+        a.copy_from_slice(r.take(N)?);
+        Ok(a)
+    }
+}
+
+impl Persist for Hash {
+    fn write(&self, w: &mut Writer) {
+        self.0.write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(Hash(Persist::read(r)?))
+    }
+}
+
+impl Persist for Date {
+    fn write(&self, w: &mut Writer) {
+        self.to_days().write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let days = i64::read(r)?;
+        Date::from_days(days).ok_or_else(|| r.malformed(format!("day {days} is not a date")))
+    }
+}
+
+impl Persist for Rule {
+    fn write(&self, w: &mut Writer) {
+        self.code().to_string().write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let code = String::read(r)?;
+        Rule::from_code(&code).ok_or_else(|| r.malformed(format!("no rule {code:?}")))
+    }
+}
+
+impl Persist for Kind {
+    fn write(&self, w: &mut Writer) {
+        self.name().to_string().write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let name = String::read(r)?;
+        Kind::from_name(&name).ok_or_else(|| r.malformed(format!("no document kind {name:?}")))
+    }
+}
+
+impl<T: Persist> Persist for Option<T> {
+    fn write(&self, w: &mut Writer) {
+        match self {
+            None => w.byte(0),
+            Some(v) => {
+                w.byte(1);
+                v.write(w);
+            }
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        match r.byte()? {
+            0 => Ok(None),
+            1 => Ok(Some(T::read(r)?)),
+            b => Err(r.malformed(format!("{b} is not an option tag"))),
+        }
+    }
+}
+
+impl<A: Persist, B: Persist> Persist for (A, B) {
+    fn write(&self, w: &mut Writer) {
+        self.0.write(w);
+        self.1.write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok((A::read(r)?, B::read(r)?))
+    }
+}
+
+impl<A: Persist, B: Persist, C: Persist> Persist for (A, B, C) {
+    fn write(&self, w: &mut Writer) {
+        self.0.write(w);
+        self.1.write(w);
+        self.2.write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok((A::read(r)?, B::read(r)?, C::read(r)?))
+    }
+}
+
+impl<T: Persist> Persist for Vec<T> {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        for v in self {
+            v.write(w);
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let n = r.len()?;
+        let mut out = Vec::with_capacity(prealloc::<T>(n));
+        for _ in 0..n {
+            out.push(T::read(r)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Writes `items` (already in ascending key order) as a count then items.
+fn write_sorted<'a, T: Persist + 'a>(w: &mut Writer, n: usize, items: impl Iterator<Item = &'a T>) {
+    w.len(n);
+    for v in items {
+        v.write(w);
+    }
+}
+
+/// Reads a count then that many items whose keys ascend strictly.
+fn read_sorted<T: Persist, K: Ord + ?Sized>(
+    r: &mut Reader<'_>,
+    key: impl Fn(&T) -> &K,
+) -> Result<Vec<T>, Error> {
+    let n = r.len()?;
+    let mut out: Vec<T> = Vec::with_capacity(prealloc::<T>(n));
+    for _ in 0..n {
+        let at = r.pos;
+        let v = T::read(r)?;
+        if out.last().is_some_and(|last| key(last) >= key(&v)) {
+            r.pos = at;
+            return Err(r.malformed("keys not in strictly ascending order"));
+        }
+        out.push(v);
+    }
+    Ok(out)
+}
+
+impl<K: Persist + Ord, V: Persist> Persist for BTreeMap<K, V> {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        for (k, v) in self {
+            k.write(w);
+            v.write(w);
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(read_sorted::<(K, V), K>(r, |p| &p.0)?.into_iter().collect())
+    }
+}
+
+impl<T: Persist + Ord> Persist for BTreeSet<T> {
+    fn write(&self, w: &mut Writer) {
+        write_sorted(w, self.len(), self.iter());
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(read_sorted::<T, T>(r, |v| v)?.into_iter().collect())
+    }
+}
+
+impl<K, V, S> Persist for HashMap<K, V, S>
+where
+    K: Persist + Ord + std::hash::Hash,
+    V: Persist,
+    S: BuildHasher + Default,
+{
+    fn write(&self, w: &mut Writer) {
+        let mut items: Vec<(&K, &V)> = self.iter().collect();
+        items.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        w.len(items.len());
+        for (k, v) in items {
+            k.write(w);
+            v.write(w);
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let items = read_sorted::<(K, V), K>(r, |p| &p.0)?;
+        let mut out = HashMap::with_capacity_and_hasher(items.len(), S::default());
+        out.extend(items);
+        Ok(out)
+    }
+}
+
+impl<T, S> Persist for HashSet<T, S>
+where
+    T: Persist + Ord + std::hash::Hash,
+    S: BuildHasher + Default,
+{
+    fn write(&self, w: &mut Writer) {
+        let mut items: Vec<&T> = self.iter().collect();
+        items.sort_unstable();
+        write_sorted(w, items.len(), items.into_iter());
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let items = read_sorted::<T, T>(r, |v| v)?;
+        let mut out = HashSet::with_capacity_and_hasher(items.len(), S::default());
+        out.extend(items);
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The field lists of the audit's part of the state. (The commune state's are
+// in `commune/saved.rs`, the links' next to `chain::Linker`.) Bump
+// FORMAT_VERSION when one changes.
+
+persist_struct!(Saved {
+    linker,
+    state,
+    signatures,
+    findings,
+    commune_rules,
+});
+
+persist_struct!(Finding {
+    rule,
+    entry,
+    line,
+    kind,
+    field,
+    detail,
+    expected,
+    found,
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip<T: Persist + PartialEq + fmt::Debug>(v: T) {
+        let mut w = Writer::default();
+        v.write(&mut w);
+        let mut r = Reader {
+            bytes: &w.0,
+            pos: 0,
+            base: 0,
+        };
+        assert_eq!(T::read(&mut r).unwrap(), v);
+        assert_eq!(r.remaining(), 0);
+    }
+
+    fn read<T: Persist>(bytes: &[u8]) -> Result<T, Error> {
+        let mut r = Reader {
+            bytes,
+            pos: 0,
+            base: 0,
+        };
+        T::read(&mut r)
+    }
+
+    #[test]
+    fn integers_round_trip_at_their_limits() {
+        for v in [0, 1, 127, 128, 255, 300, u64::MAX - 1, u64::MAX] {
+            round_trip(v);
+        }
+        for v in [0, 1, -1, 63, -64, 64, -65, i64::MIN, i64::MAX] {
+            round_trip(v);
+        }
+        for v in [0, -1, i128::MIN, i128::MAX, i128::MIN + 1] {
+            round_trip(v);
+        }
+        round_trip(u16::MAX);
+        round_trip(usize::MAX);
+    }
+
+    #[test]
+    fn varints_are_minimal_and_bounded() {
+        // 0 as two bytes; 1 with a trailing zero group
+        assert!(read::<u64>(&[0x80, 0x00]).is_err());
+        assert!(read::<u64>(&[0x81, 0x00]).is_err());
+        // 2^64 does not fit a u64; 19 continuation bytes do not fit 128 bits
+        assert!(
+            read::<u64>(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02]).is_err()
+        );
+        assert!(read::<i128>(&[0xFF; 19]).is_err());
+        assert!(read::<u64>(&[0x80]).is_err());
+        assert!(read::<u16>(&[0xFF, 0xFF, 0x04]).is_err());
+    }
+
+    #[test]
+    fn collections_are_canonical() {
+        let mut m = BTreeMap::new();
+        m.insert("b".to_string(), 2i64);
+        m.insert("a".to_string(), 1i64);
+        round_trip(m);
+        let h: HashMap<String, i64> = (0..100).map(|i| (format!("k{i}"), i)).collect();
+        let mut w1 = Writer::default();
+        h.write(&mut w1);
+        let h2: HashMap<String, i64> = (0..100).rev().map(|i| (format!("k{i}"), i)).collect();
+        let mut w2 = Writer::default();
+        h2.write(&mut w2);
+        assert_eq!(w1.0, w2.0, "a hash map is written in key order");
+        assert_eq!(read::<HashMap<String, i64>>(&w1.0).unwrap(), h);
+        // two equal keys, or descending ones, are refused
+        assert!(read::<BTreeSet<u8>>(&[2, 5, 5]).is_err());
+        assert!(read::<BTreeSet<u8>>(&[2, 6, 5]).is_err());
+        assert!(read::<HashSet<u8>>(&[2, 5, 5]).is_err());
+        round_trip(BTreeSet::from([1u8, 2, 3]));
+        round_trip(Some((
+            Hash([7; 32]),
+            vec![String::from("é"), String::new()],
+        )));
+    }
+
+    #[test]
+    fn lengths_never_exceed_the_bytes_left() {
+        // a count of 2^60 items in a 10-byte body
+        let mut w = Writer::default();
+        w.varint(1 << 60);
+        w.bytes(&[0; 2]);
+        assert!(read::<Vec<[u8; 32]>>(&w.0).is_err());
+        assert!(read::<String>(&w.0).is_err());
+        assert!(read::<String>(&[2, 0xC3, 0x28]).is_err(), "not UTF-8");
+        assert!(read::<bool>(&[2]).is_err());
+        assert!(read::<Option<u8>>(&[2, 0]).is_err());
+        assert!(read::<Rule>(&[3, b'X', b'-', b'1']).is_err());
+        assert!(read::<Date>(&[0x80, 0x80, 0x80, 0x80, 0x01]).is_err());
+    }
+
+    #[test]
+    fn prealloc_is_bounded() {
+        assert_eq!(prealloc::<u8>(10), 10);
+        assert!(prealloc::<[u8; 32]>(usize::MAX) * 32 <= MAX_PREALLOC_BYTES);
+    }
+}
