@@ -106,12 +106,9 @@ impl Name {
         }
     }
 
-    /// The shared name equal to `s`, if it is one of [`KNOWN_NAMES`].
+    /// The shared name equal to `s`, if it is one of the protocol's own.
     fn known(s: &str) -> Option<Name> {
-        KNOWN_NAMES
-            .binary_search(&s)
-            .ok()
-            .map(|i| Name::Known(KNOWN_NAMES[i]))
+        known_name(s).map(Name::Known)
     }
 }
 
@@ -129,8 +126,24 @@ impl PartialEq for Name {
 
 impl Eq for Name {}
 
-/// Member names of the protocol's records, in byte order.
-const KNOWN_NAMES: [&str; 85] = [
+macro_rules! known_names {
+    ($($n:literal),* $(,)?) => {
+        /// Member names of the protocol's records, in byte order.
+        #[cfg(test)]
+        const KNOWN_NAMES: [&str; [$($n),*].len()] = [$($n),*];
+
+        /// The known name equal to `s` (a `match`, which
+        /// compiles to a switch on the length and a few comparisons).
+        fn known_name(s: &str) -> Option<&'static str> {
+            match s {
+                $($n => Some($n),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+known_names!(
     "admission",
     "agreement",
     "amendment",
@@ -215,8 +228,8 @@ const KNOWN_NAMES: [&str; 85] = [
     "treasurers",
     "units",
     "v",
-    "voluntary",
-];
+    "voluntary"
+);
 
 /// Compares two member names by their UTF-16 code units, as RFC 8785 §3.2.3
 /// orders object members.
