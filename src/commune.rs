@@ -151,7 +151,7 @@ impl<'a> Fields<'a> {
         let n = v
             .as_i64()
             .ok_or_else(|| wrong_type(&self.path(k), "integer", v))?;
-        in_range(n, lo, hi, &self.path(k))
+        in_range(n, lo, hi, || self.path(k))
     }
 
     fn amount(&self, k: &str, min: i64) -> Res<i64> {
@@ -165,11 +165,11 @@ impl<'a> Fields<'a> {
     }
 
     fn id(&self, k: &str) -> Res<String> {
-        id_value(self.value(k), &self.path(k))
+        id_value(self.value(k), || self.path(k))
     }
 
     fn key(&self, k: &str) -> Res<[u8; 32]> {
-        binary(self.value(k), &self.path(k))
+        binary(self.value(k), || self.path(k))
     }
 
     fn date(&self, k: &str) -> Res<Date> {
@@ -225,10 +225,14 @@ impl<'a> Fields<'a> {
         let arr = self.array(k, lo, MAX_MEMBERS)?;
         let mut out: Vec<String> = Vec::with_capacity(arr.len());
         for (i, v) in arr.iter().enumerate() {
-            let p = format!("{}[{i}]", self.path(k));
-            let id = id_value(v, &p)?;
+            let p = || format!("{}[{i}]", self.path(k));
+            let id = id_value(v, p)?;
             if out.last().is_some_and(|l| l.as_bytes() >= id.as_bytes()) {
-                return Err(Finding::new(Rule::Com4, p, "not sorted strictly ascending"));
+                return Err(Finding::new(
+                    Rule::Com4,
+                    p(),
+                    "not sorted strictly ascending",
+                ));
             }
             out.push(id);
         }
@@ -236,11 +240,12 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn in_range(n: i64, lo: i64, hi: i64, path: &str) -> Res<i64> {
+/// (Paths are closures: they are built only for a finding.)
+fn in_range(n: i64, lo: i64, hi: i64, path: impl Fn() -> String) -> Res<i64> {
     if n < lo || n > hi {
         return Err(Finding::new(
             Rule::Com3,
-            path,
+            path(),
             format!("{n} is outside {lo} ..= {hi}"),
         ));
     }
@@ -260,14 +265,27 @@ fn must_be_new(exists: bool, field: &str, what: &str, id: &str) -> Res<()> {
 }
 
 /// A period, `YYYY-MM`, as a month index.
-fn month_value(s: &str, path: &str) -> Res<i64> {
-    let bad = || Finding::new(Rule::Com3, path, format!("{s:?} is not a month (YYYY-MM)"));
-    if s.len() != 7 || s.as_bytes()[4] != b'-' {
+fn month_value(s: &str, path: impl Fn() -> String) -> Res<i64> {
+    let bad = || {
+        Finding::new(
+            Rule::Com3,
+            path(),
+            format!("{s:?} is not a month (YYYY-MM)"),
+        )
+    };
+    let b = s.as_bytes();
+    if b.len() != 7 || b[4] != b'-' {
         return Err(bad());
     }
-    Date::parse(&format!("{s}-01"))
+    // YYYY-MM-01, checked as a date without building the string.
+    let mut day = [b'0'; 10];
+    day[..7].copy_from_slice(b);
+    day[7..].copy_from_slice(b"-01");
+    std::str::from_utf8(&day)
+        .ok()
+        .and_then(|d| Date::parse(d).ok())
         .map(Date::month_index)
-        .map_err(|_| bad())
+        .ok_or_else(bad)
 }
 
 /// A month index as `YYYY-MM`.
@@ -278,8 +296,8 @@ pub fn month_name(index: i64) -> String {
     }
 }
 
-fn id_value(v: &Value, path: &str) -> Res<String> {
-    let s = v.as_str().ok_or_else(|| wrong_type(path, "string", v))?;
+fn id_value(v: &Value, path: impl Fn() -> String) -> Res<String> {
+    let s = v.as_str().ok_or_else(|| wrong_type(&path(), "string", v))?;
     let ok = (1..=64).contains(&s.len())
         && !s.starts_with('-')
         && s.bytes()
@@ -287,16 +305,16 @@ fn id_value(v: &Value, path: &str) -> Res<String> {
     if !ok {
         return Err(Finding::new(
             Rule::Com2,
-            path,
+            path(),
             format!("{s:?} is not an id"),
         ));
     }
     Ok(s.to_string())
 }
 
-fn binary(v: &Value, path: &str) -> Res<[u8; 32]> {
-    let s = v.as_str().ok_or_else(|| wrong_type(path, "string", v))?;
-    b64::decode::<32>(s).map_err(|e| Finding::new(Rule::Enc9, path, e.detail))
+fn binary(v: &Value, path: impl Fn() -> String) -> Res<[u8; 32]> {
+    let s = v.as_str().ok_or_else(|| wrong_type(&path(), "string", v))?;
+    b64::decode::<32>(s).map_err(|e| Finding::new(Rule::Enc9, path(), e.detail))
 }
 
 fn check_key(key: &[u8; 32], path: &str) -> Res<()> {
@@ -1367,7 +1385,7 @@ impl State {
                 let r = b.object("ref", &["member", "period"])?;
                 Paid::Dividend {
                     member: r.id("member")?,
-                    period: month_value(r.str("period")?, &r.path("period"))?,
+                    period: month_value(r.str("period")?, || r.path("period"))?,
                 }
             }
             "asset_purchase" => {
@@ -1711,7 +1729,7 @@ impl State {
             }
             payouts.push((member, days, amount));
         }
-        let period = month_value(b.str("period")?, "body.period")?;
+        let period = month_value(b.str("period")?, || "body.period".into())?;
         let pool = b.amount("pool", 0)?;
         let rent = signed("rent")?;
         let reserve = b.amount("reserve", 0)?;
