@@ -25,6 +25,7 @@
 //! | [`review`] | 05, 06, 10 | whether a document can still join a chain; how people read it |
 //! | [`chainfile`] | 06 | the chain on disk: atomic, locked appends |
 //! | [`keyfile`] | 05 (§5.6) | secret key files, plain or passphrase-encrypted |
+//! | [`intern`] | — | numbered sets of ids, keys and hashes: a long chain's state, kept small |
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
@@ -41,6 +42,7 @@ pub mod dividend;
 pub mod document;
 pub mod draft;
 pub mod hash;
+pub mod intern;
 pub mod keyfile;
 pub mod review;
 pub mod rule;
