@@ -11,6 +11,11 @@
 //! Every check is exact integer arithmetic on `i128`; every collection that
 //! is ever iterated for output is a `BTreeMap`, so reports do not depend on
 //! hash order.
+//!
+//! What grows with the chain is kept compact (docs/performance.md): a close
+//! keeps only each eligible member's days (the amounts follow from them),
+//! with the member ids shared with the member table, and the closes are
+//! shared with the audit report.
 
 // A finding is 128 bytes; it is the rare path, and boxing it would only add
 // noise to every check.
@@ -18,10 +23,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::canonical::{Object, Value};
 use crate::date::Date;
-use crate::dividend::{self, Figures, Inputs};
+use crate::dividend::{self, Figures, Inputs, Payout};
 use crate::document::{Document, Kind};
 use crate::rule::Rule;
 use crate::{b64, sig};
@@ -507,8 +513,9 @@ pub struct Periods {
     pub rent: BTreeMap<i64, i128>,
     pub income: BTreeMap<i64, i128>,
     pub expenses: BTreeMap<i64, i128>,
-    /// The figures of each applied close, by period.
-    pub closes: BTreeMap<i64, Figures>,
+    /// The figures of each applied close, by period (shared with the
+    /// audit report).
+    pub closes: BTreeMap<i64, Arc<Figures>>,
     /// Dividends paid, by (period, member).
     pub paid: BTreeMap<(i64, String), i128>,
 }
@@ -528,10 +535,10 @@ pub struct State {
     pub currency: String,
     pub exponent: i64,
     pub settings: Option<Settings>,
-    pub members: BTreeMap<String, Member>,
+    pub members: BTreeMap<Arc<str>, Member>,
     current: usize,
     /// Current key → member id.
-    by_key: HashMap<[u8; 32], String>,
+    by_key: HashMap<[u8; 32], Arc<str>>,
     /// Every key that was ever a member's key.
     member_keys: HashSet<[u8; 32]>,
     pub assets: BTreeMap<String, Asset>,
@@ -609,7 +616,7 @@ impl State {
 
     /// The member id whose current key is `key`.
     pub fn member_by_key(&self, key: &[u8; 32]) -> Option<&str> {
-        self.by_key.get(key).map(String::as_str)
+        self.by_key.get(key).map(Arc::as_ref)
     }
 
     fn settings(&self) -> &Settings {
@@ -697,7 +704,7 @@ impl State {
         doc.sigs
             .iter()
             .filter_map(|s| self.by_key.get(&s.key))
-            .filter(|m| Some(m.as_str()) != excluded)
+            .filter(|&m| excluded != Some(&**m))
             .count() as i64
     }
 
@@ -749,7 +756,7 @@ impl State {
         self.schema_end()?;
         let ok = self.settings().treasurers.iter().any(|t| {
             self.members
-                .get(t)
+                .get(t.as_str())
                 .is_some_and(|m| m.until.is_none() && doc.signed_by(&m.key))
         });
         if !ok {
@@ -785,6 +792,7 @@ impl State {
     }
 
     fn add_member(&mut self, id: String, key: [u8; 32], since: Date) {
+        let id: Arc<str> = id.into();
         self.by_key.insert(key, id.clone());
         self.member_keys.insert(key);
         self.members.insert(
@@ -927,7 +935,7 @@ impl State {
             ));
         }
         self.new_member_key(&key, "body.key")?;
-        if self.members.contains_key(&id) {
+        if self.members.contains_key(id.as_str()) {
             return Err(Finding::new(
                 Rule::Mem1,
                 "body.member",
@@ -954,7 +962,7 @@ impl State {
                 "the last member cannot leave",
             ));
         }
-        let m = self.members.get_mut(&id).expect("current");
+        let m = self.members.get_mut(id.as_str()).expect("current");
         m.until = Some(doc.date);
         let key = m.key;
         self.by_key.remove(&key);
@@ -974,9 +982,9 @@ impl State {
         self.party(doc, &new_key, "the new key")?;
         self.new_member_key(&new_key, "body.new_key")?;
         self.member_must_be_current(&id, "body.member")?;
-        let m = self.members.get_mut(&id).expect("current");
+        let m = self.members.get_mut(id.as_str()).expect("current");
         let old = std::mem::replace(&mut m.key, new_key);
-        self.by_key.remove(&old);
+        let id = self.by_key.remove(&old).expect("a current member's key");
         self.by_key.insert(new_key, id);
         self.member_keys.insert(new_key);
         Ok(())
@@ -1439,7 +1447,7 @@ impl State {
             Paid::Income => Ok(()),
             Paid::Dividend { period, member } => {
                 let close = &self.periods.closes[period];
-                let declared = close.payouts.get(member).map_or(0, |p| p.1);
+                let declared = close.payout(member).map_or(0, |(_, p)| p.amount);
                 if declared == 0 {
                     return Err(Finding::new(
                         Rule::Pay1,
@@ -1661,7 +1669,12 @@ impl State {
         let days = self
             .members
             .iter()
-            .map(|(id, m)| (id.clone(), dividend::member_days(m.since, m.until, start)))
+            .map(|(id, m)| {
+                (
+                    Arc::clone(id),
+                    dividend::member_days(m.since, m.until, start),
+                )
+            })
             .filter(|(_, d)| *d > 0)
             .collect();
         Inputs {
@@ -1764,50 +1777,14 @@ impl State {
                 .numbers(*e, *g));
             }
         }
-        let mut expected = want.payouts.iter();
-        for (i, (member, days, amount)) in payouts.iter().enumerate() {
-            let at = |m: &str| format!("body.payouts[{i}].{m}");
-            let Some((m, (d, a))) = expected.next() else {
-                return Err(Finding::new(
-                    Rule::Div3,
-                    at("member"),
-                    format!("{member} had no day of membership in the period"),
-                ));
-            };
-            if m != member {
-                return Err(Finding::new(
-                    Rule::Div3,
-                    at("member"),
-                    format!("expected {m}, found {member}"),
-                ));
-            }
-            if d != days {
-                return Err(
-                    Finding::new(Rule::Div3, at("days"), format!("{member}'s days"))
-                        .numbers(*d as i128, *days as i128),
-                );
-            }
-            if a != &(*amount as i128) {
-                return Err(
-                    Finding::new(Rule::Div3, at("amount"), format!("{member}'s dividend"))
-                        .numbers(*a, *amount as i128),
-                );
-            }
-        }
-        if let Some((m, _)) = expected.next() {
-            return Err(Finding::new(
-                Rule::Div3,
-                "body.payouts",
-                format!("{m} is missing"),
-            ));
-        }
+        compare_payouts(&want, &payouts)?;
         let p = &mut self.periods;
         p.carry = want.carry_out;
         p.next = period + 1;
         p.rent.remove(&period);
         p.income.remove(&period);
         p.expenses.remove(&period);
-        p.closes.insert(period, want);
+        p.closes.insert(period, Arc::new(want));
         Ok(())
     }
 
@@ -1933,6 +1910,54 @@ pub fn schedule(linear: bool, face: i64, n: i64, rate_bps: i64, first_due: Date)
         outstanding -= principal as i128;
     }
     out
+}
+
+/// DIV-3: the first difference between the recomputed and the declared
+/// payouts (member, days, amount).
+fn compare_payouts(want: &Figures, declared: &[(String, i64, i64)]) -> Res<()> {
+    let mut expected = want.payouts();
+    for (i, (member, days, amount)) in declared.iter().enumerate() {
+        let at = |m: &str| format!("body.payouts[{i}].{m}");
+        let Some(Payout {
+            member: m,
+            days: d,
+            amount: a,
+        }) = expected.next()
+        else {
+            return Err(Finding::new(
+                Rule::Div3,
+                at("member"),
+                format!("{member} had no day of membership in the period"),
+            ));
+        };
+        if m != member.as_str() {
+            return Err(Finding::new(
+                Rule::Div3,
+                at("member"),
+                format!("expected {m}, found {member}"),
+            ));
+        }
+        if d != *days {
+            return Err(
+                Finding::new(Rule::Div3, at("days"), format!("{member}'s days"))
+                    .numbers(d as i128, *days as i128),
+            );
+        }
+        if a != *amount as i128 {
+            return Err(
+                Finding::new(Rule::Div3, at("amount"), format!("{member}'s dividend"))
+                    .numbers(a, *amount as i128),
+            );
+        }
+    }
+    if let Some(p) = expected.next() {
+        return Err(Finding::new(
+            Rule::Div3,
+            "body.payouts",
+            format!("{} is missing", p.member),
+        ));
+    }
+    Ok(())
 }
 
 /// SCH-1: the first difference between the computed and the stated rows.
