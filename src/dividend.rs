@@ -237,15 +237,11 @@ pub fn figures_value(period: i64, f: &Figures) -> Value {
 pub fn member_totals(state: &State) -> Vec<(String, i128, i128)> {
     let mut declared: BTreeMap<&str, (i128, i128)> = BTreeMap::new();
     for (period, f) in &state.periods.closes {
-        for p in f.payouts() {
+        let paid = &state.periods.paid[period];
+        for (p, paid) in f.payouts().zip(paid) {
             let e = declared.entry(p.member).or_default();
             e.0 += p.amount;
-            e.1 += state
-                .periods
-                .paid
-                .get(&(*period, p.member.to_string()))
-                .copied()
-                .unwrap_or(0);
+            e.1 += i128::from(*paid);
         }
     }
     declared
