@@ -159,7 +159,7 @@ pub struct Report {
     pub integrity: bool,
     /// The recomputed figures of every applied period close, by period
     /// (a month index).
-    pub dividends: BTreeMap<i64, Figures>,
+    pub dividends: BTreeMap<i64, Arc<Figures>>,
 }
 
 impl Report {

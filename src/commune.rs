@@ -9,8 +9,17 @@
 //! finding is void and changes nothing.
 //!
 //! Every check is exact integer arithmetic on `i128`; every collection that
-//! is ever iterated for output is a `BTreeMap`, so reports do not depend on
-//! hash order.
+//! is ever iterated for output is a `BTreeMap` (or numbered in chain order),
+//! so reports do not depend on hash order.
+//!
+//! What grows with the chain is kept compact (docs/performance.md): a
+//! payment is recorded, for a later reversal, as a few integers: its id and
+//! the names it refers to are interned ([`crate::intern`]), and a dividend
+//! payment points at its payout in the close. A close keeps only each
+//! eligible member's days (the amounts follow from them), with the member
+//! ids shared with the member table; the closes are shared with the audit
+//! report, and the dividends paid are one amount per payout, in the
+//! close's order.
 
 // A finding is 128 bytes; it is the rare path, and boxing it would only add
 // noise to every check.
@@ -18,11 +27,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::canonical::{Object, Value};
 use crate::date::Date;
-use crate::dividend::{self, Figures, Inputs};
+use crate::dividend::{self, Figures, Inputs, Payout};
 use crate::document::{Document, Kind};
+use crate::intern::{Interner, Numbered};
 use crate::rule::Rule;
 use crate::{b64, sig};
 
@@ -490,9 +501,9 @@ pub struct Approval {
     pub purpose: String,
 }
 
-/// What a payment paid, so a reversal can undo it.
+/// What a payment's body says it pays.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Paid {
+enum Target {
     Rent {
         agreement: String,
         instalment: i64,
@@ -516,6 +527,47 @@ enum Paid {
     },
 }
 
+impl Target {
+    /// Whether the payment brings money in.
+    fn inflow(&self) -> bool {
+        matches!(self, Target::Rent { .. } | Target::Income)
+    }
+}
+
+/// What an applied payment paid, so a reversal can undo it: a [`Target`]
+/// with its names numbered in [`State::names`] and [`State::holders`], and
+/// a dividend as its payout's index in the close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Paid {
+    Rent {
+        agreement: u32,
+        instalment: u16,
+    },
+    Income,
+    Bond {
+        series: u32,
+        row: u16,
+        holder: u32,
+        principal: bool,
+    },
+    Purchase {
+        asset: u32,
+    },
+    Approval {
+        approval: u32,
+    },
+    Dividend {
+        period: i32,
+        payout: u32,
+    },
+}
+
+impl Paid {
+    fn inflow(self) -> bool {
+        matches!(self, Paid::Rent { .. } | Paid::Income)
+    }
+}
+
 /// The dividend side of the state (spec 11.2): what has been recognised in
 /// each open period, the closes, and the dividends paid.
 #[derive(Clone, Debug, Default)]
@@ -528,16 +580,20 @@ pub struct Periods {
     pub rent: BTreeMap<i64, i128>,
     pub income: BTreeMap<i64, i128>,
     pub expenses: BTreeMap<i64, i128>,
-    /// The figures of each applied close, by period.
-    pub closes: BTreeMap<i64, Figures>,
-    /// Dividends paid, by (period, member).
-    pub paid: BTreeMap<(i64, String), i128>,
+    /// The figures of each applied close, by period (shared with the
+    /// audit report).
+    pub closes: BTreeMap<i64, Arc<Figures>>,
+    /// Dividends paid, by period: one amount per payout of the close, in
+    /// the order of [`Figures::payouts`]. PAY-1 lets a payout be paid once
+    /// (until a reversal), in full, so each is 0 or at most
+    /// [`MAX_AMOUNT`].
+    pub paid: BTreeMap<i64, Vec<i64>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An applied payment, by its number in [`State::payment_ids`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PaymentRecord {
     amount: i64,
-    inflow: bool,
     paid: Paid,
     reversed: bool,
 }
@@ -549,17 +605,24 @@ pub struct State {
     pub currency: String,
     pub exponent: i64,
     pub settings: Option<Settings>,
-    pub members: BTreeMap<String, Member>,
+    pub members: BTreeMap<Arc<str>, Member>,
     current: usize,
     /// Current key → member id.
-    by_key: HashMap<[u8; 32], String>,
+    by_key: HashMap<[u8; 32], Arc<str>>,
     /// Every key that was ever a member's key.
     member_keys: HashSet<[u8; 32]>,
     pub assets: BTreeMap<String, Asset>,
     pub series: BTreeMap<String, Series>,
     pub agreements: BTreeMap<String, Agreement>,
     pub approvals: BTreeMap<String, Approval>,
-    payments: HashMap<String, PaymentRecord>,
+    /// The id of every applied payment (REF-2), numbered in chain order.
+    payment_ids: Interner,
+    /// What each applied payment paid, by its number in `payment_ids`.
+    payments: Vec<PaymentRecord>,
+    /// The agreement, series, asset and approval ids payments refer to.
+    names: Interner,
+    /// The bond holders payments were made to.
+    holders: Numbered<[u8; 32]>,
     /// Rows whose holders of record are not yet taken: (due, series, row index).
     pending_records: BTreeSet<(Date, String, usize)>,
     pub cash: i128,
@@ -630,7 +693,7 @@ impl State {
 
     /// The member id whose current key is `key`.
     pub fn member_by_key(&self, key: &[u8; 32]) -> Option<&str> {
-        self.by_key.get(key).map(String::as_str)
+        self.by_key.get(key).map(Arc::as_ref)
     }
 
     fn settings(&self) -> &Settings {
@@ -718,7 +781,7 @@ impl State {
         doc.sigs
             .iter()
             .filter_map(|s| self.by_key.get(&s.key))
-            .filter(|m| Some(m.as_str()) != excluded)
+            .filter(|&m| excluded != Some(&**m))
             .count() as i64
     }
 
@@ -770,7 +833,7 @@ impl State {
         self.schema_end()?;
         let ok = self.settings().treasurers.iter().any(|t| {
             self.members
-                .get(t)
+                .get(t.as_str())
                 .is_some_and(|m| m.until.is_none() && doc.signed_by(&m.key))
         });
         if !ok {
@@ -806,6 +869,7 @@ impl State {
     }
 
     fn add_member(&mut self, id: String, key: [u8; 32], since: Date) {
+        let id: Arc<str> = id.into();
         self.by_key.insert(key, id.clone());
         self.member_keys.insert(key);
         self.members.insert(
@@ -948,7 +1012,7 @@ impl State {
             ));
         }
         self.new_member_key(&key, "body.key")?;
-        if self.members.contains_key(&id) {
+        if self.members.contains_key(id.as_str()) {
             return Err(Finding::new(
                 Rule::Mem1,
                 "body.member",
@@ -975,7 +1039,7 @@ impl State {
                 "the last member cannot leave",
             ));
         }
-        let m = self.members.get_mut(&id).expect("current");
+        let m = self.members.get_mut(id.as_str()).expect("current");
         m.until = Some(doc.date);
         let key = m.key;
         self.by_key.remove(&key);
@@ -995,9 +1059,9 @@ impl State {
         self.party(doc, &new_key, "the new key")?;
         self.new_member_key(&new_key, "body.new_key")?;
         self.member_must_be_current(&id, "body.member")?;
-        let m = self.members.get_mut(&id).expect("current");
+        let m = self.members.get_mut(id.as_str()).expect("current");
         let old = std::mem::replace(&mut m.key, new_key);
-        self.by_key.remove(&old);
+        let id = self.by_key.remove(&old).expect("a current member's key");
         self.by_key.insert(new_key, id);
         self.member_keys.insert(new_key);
         Ok(())
@@ -1359,10 +1423,10 @@ impl State {
                 "rent",
             ],
         )?;
-        let paid = match purpose {
+        let target = match purpose {
             "rent" => {
                 let r = b.object("ref", &["agreement", "instalment"])?;
-                Paid::Rent {
+                Target::Rent {
                     agreement: r.id("agreement")?,
                     instalment: r.int("instalment", 1, MAX_COUNT)?,
                 }
@@ -1370,11 +1434,11 @@ impl State {
             "income" => {
                 let r = b.object("ref", &["source"])?;
                 r.text("source")?;
-                Paid::Income
+                Target::Income
             }
             "coupon" | "principal" => {
                 let r = b.object("ref", &["holder", "row", "series"])?;
-                Paid::Bond {
+                Target::Bond {
                     holder: r.key("holder")?,
                     row: r.int("row", 1, MAX_COUNT)? as usize - 1,
                     series: r.id("series")?,
@@ -1383,29 +1447,34 @@ impl State {
             }
             "dividend" => {
                 let r = b.object("ref", &["member", "period"])?;
-                Paid::Dividend {
+                Target::Dividend {
                     member: r.id("member")?,
                     period: month_value(r.str("period")?, || r.path("period"))?,
                 }
             }
             "asset_purchase" => {
                 let r = b.object("ref", &["asset"])?;
-                Paid::Purchase {
+                Target::Purchase {
                     asset: r.id("asset")?,
                 }
             }
             _ => {
                 let r = b.object("ref", &["approval"])?;
-                Paid::Approval {
+                Target::Approval {
                     approval: r.id("approval")?,
                 }
             }
         };
         self.treasurer(doc)?;
-        self.referent(&paid)?;
-        must_be_new(self.payments.contains_key(&id), "body.id", "payment", &id)?;
-        let inflow = matches!(paid, Paid::Rent { .. } | Paid::Income);
-        self.authorise(&paid, amount as i128, doc.date)?;
+        self.referent(&target)?;
+        must_be_new(
+            self.payment_ids.get(&id).is_some(),
+            "body.id",
+            "payment",
+            &id,
+        )?;
+        let inflow = target.inflow();
+        self.authorise(&target, amount as i128, doc.date)?;
         if !inflow && self.cash < amount as i128 {
             return Err(Finding::new(
                 Rule::Bal1,
@@ -1414,39 +1483,80 @@ impl State {
             )
             .numbers(self.cash, amount as i128));
         }
-        self.effect(&paid, amount as i128, inflow, doc.date);
-        self.payments.insert(
-            id,
-            PaymentRecord {
-                amount,
-                inflow,
-                paid,
-                reversed: false,
-            },
-        );
+        let paid = self.record(&target);
+        self.effect(paid, amount as i128, doc.date);
+        let number = self.payment_ids.intern(&id);
+        debug_assert_eq!(number as usize, self.payments.len());
+        self.payments.push(PaymentRecord {
+            amount,
+            paid,
+            reversed: false,
+        });
         Ok(())
     }
 
+    /// What `target` (a payment that passed every check) paid, its names
+    /// interned.
+    fn record(&mut self, target: &Target) -> Paid {
+        let small = |n: usize| u16::try_from(n).expect("at most MAX_COUNT");
+        match target {
+            Target::Rent {
+                agreement,
+                instalment,
+            } => Paid::Rent {
+                agreement: self.names.intern(agreement),
+                instalment: small(*instalment as usize),
+            },
+            Target::Income => Paid::Income,
+            Target::Bond {
+                series,
+                row,
+                holder,
+                principal,
+            } => Paid::Bond {
+                series: self.names.intern(series),
+                row: small(*row),
+                holder: self.holders.intern(*holder),
+                principal: *principal,
+            },
+            Target::Purchase { asset } => Paid::Purchase {
+                asset: self.names.intern(asset),
+            },
+            Target::Approval { approval } => Paid::Approval {
+                approval: self.names.intern(approval),
+            },
+            Target::Dividend { period, member } => {
+                let (index, _) = self.periods.closes[period]
+                    .payout(member)
+                    .expect("authorised: the member has a dividend");
+                Paid::Dividend {
+                    period: i32::try_from(*period).expect("a month index"),
+                    payout: u32::try_from(index).expect("at most MAX_MEMBERS"),
+                }
+            }
+        }
+    }
+
     /// REF-1: what a payment pays exists.
-    fn referent(&self, paid: &Paid) -> Res<()> {
+    fn referent(&self, target: &Target) -> Res<()> {
         let missing = |field: &str, what: &str, id: &str| {
             Err(Finding::new(Rule::Ref1, field, format!("no {what} {id}")))
         };
-        match paid {
-            Paid::Income => Ok(()),
-            Paid::Rent { agreement, .. } if !self.agreements.contains_key(agreement) => {
+        match target {
+            Target::Income => Ok(()),
+            Target::Rent { agreement, .. } if !self.agreements.contains_key(agreement) => {
                 missing("body.ref.agreement", "agreement", agreement)
             }
-            Paid::Bond { series, .. } if !self.series.contains_key(series) => {
+            Target::Bond { series, .. } if !self.series.contains_key(series) => {
                 missing("body.ref.series", "series", series)
             }
-            Paid::Purchase { asset } if !self.assets.contains_key(asset) => {
+            Target::Purchase { asset } if !self.assets.contains_key(asset) => {
                 missing("body.ref.asset", "asset", asset)
             }
-            Paid::Dividend { period, .. } if !self.periods.closes.contains_key(period) => Err(
+            Target::Dividend { period, .. } if !self.periods.closes.contains_key(period) => Err(
                 Finding::new(Rule::Ref1, "body.ref.period", "this period is not closed"),
             ),
-            Paid::Approval { approval } if !self.approvals.contains_key(approval) => {
+            Target::Approval { approval } if !self.approvals.contains_key(approval) => {
                 missing("body.ref.approval", "approval", approval)
             }
             _ => Ok(()),
@@ -1454,27 +1564,22 @@ impl State {
     }
 
     /// PAY-1 for a payment of `amount` on `date` (REF-1 already holds).
-    fn authorise(&self, paid: &Paid, amount: i128, date: Date) -> Res<()> {
+    fn authorise(&self, target: &Target, amount: i128, date: Date) -> Res<()> {
         let pay1 = |detail: String| Finding::new(Rule::Pay1, "body.amount", detail);
-        match paid {
-            Paid::Income => Ok(()),
-            Paid::Dividend { period, member } => {
-                let close = &self.periods.closes[period];
-                let declared = close.payouts.get(member).map_or(0, |p| p.1);
-                if declared == 0 {
+        match target {
+            Target::Income => Ok(()),
+            Target::Dividend { period, member } => {
+                let payout = self.periods.closes[period].payout(member);
+                let Some((index, declared)) =
+                    payout.map(|(i, p)| (i, p.amount)).filter(|(_, a)| *a != 0)
+                else {
                     return Err(Finding::new(
                         Rule::Pay1,
                         "body.ref.member",
                         format!("{member} has no dividend in {}", month_name(*period)),
                     ));
-                }
-                let paid = self
-                    .periods
-                    .paid
-                    .get(&(*period, member.clone()))
-                    .copied()
-                    .unwrap_or(0);
-                if paid != 0 {
+                };
+                if self.periods.paid[period][index] != 0 {
                     return Err(pay1(format!(
                         "{member}'s dividend for {} is already paid",
                         month_name(*period)
@@ -1488,7 +1593,7 @@ impl State {
                 }
                 Ok(())
             }
-            Paid::Rent {
+            Target::Rent {
                 agreement,
                 instalment,
             } => {
@@ -1516,7 +1621,7 @@ impl State {
                 }
                 Ok(())
             }
-            Paid::Bond {
+            Target::Bond {
                 series,
                 row,
                 holder,
@@ -1568,7 +1673,7 @@ impl State {
                 }
                 Ok(())
             }
-            Paid::Purchase { asset } => {
+            Target::Purchase { asset } => {
                 let a = self.assets.get(asset).ok_or_else(|| {
                     Finding::new(Rule::Ref1, "body.ref.asset", format!("no asset {asset}"))
                 })?;
@@ -1579,7 +1684,7 @@ impl State {
                 }
                 Ok(())
             }
-            Paid::Approval { approval } => {
+            Target::Approval { approval } => {
                 let a = self.approvals.get(approval).ok_or_else(|| {
                     Finding::new(
                         Rule::Ref1,
@@ -1598,26 +1703,30 @@ impl State {
     }
 
     /// Applies a payment's effect on cash and on what it paid.
-    fn effect(&mut self, paid: &Paid, amount: i128, inflow: bool, date: Date) {
-        self.cash += if inflow { amount } else { -amount };
+    fn effect(&mut self, paid: Paid, amount: i128, date: Date) {
+        self.cash += if paid.inflow() { amount } else { -amount };
         self.book(paid, amount, date);
     }
 
     /// Books `amount` (negative for a reversal) against what `paid` paid,
     /// and recognises it in its period (spec 11.2) as of `date`.
-    fn book(&mut self, paid: &Paid, amount: i128, date: Date) {
+    fn book(&mut self, paid: Paid, amount: i128, date: Date) {
         let p = &mut self.periods;
         match paid {
             Paid::Income => *p.income.entry(date.month_index()).or_insert(0) += amount,
-            Paid::Dividend { period, member } => {
-                *p.paid.entry((*period, member.clone())).or_insert(0) += amount
+            Paid::Dividend { period, payout } => {
+                let slot =
+                    &mut p.paid.get_mut(&i64::from(period)).expect("closed")[payout as usize];
+                *slot = i64::try_from(i128::from(*slot) + amount)
+                    .expect("PAY-1: a payout is paid once, in full");
             }
             Paid::Approval { .. } => *p.expenses.entry(date.month_index()).or_insert(0) += amount,
             Paid::Rent {
                 agreement,
                 instalment,
             } => {
-                let due = self.agreements[agreement].due_date(*instalment);
+                let due =
+                    self.agreements[self.names.resolve(agreement)].due_date(i64::from(instalment));
                 *p.rent.entry(due.max(date).month_index()).or_insert(0) += amount;
             }
             _ => {}
@@ -1630,10 +1739,10 @@ impl State {
             } => {
                 *self
                     .agreements
-                    .get_mut(agreement)
+                    .get_mut(self.names.resolve(agreement))
                     .expect("authorised")
                     .paid
-                    .entry(*instalment)
+                    .entry(i64::from(instalment))
                     .or_insert(0) += amount;
             }
             Paid::Bond {
@@ -1644,22 +1753,28 @@ impl State {
             } => {
                 let e = self
                     .series
-                    .get_mut(series)
+                    .get_mut(self.names.resolve(series))
                     .expect("authorised")
                     .paid
-                    .entry((*row, *holder))
+                    .entry((usize::from(row), self.holders.value(holder)))
                     .or_insert((0, 0));
-                if *principal {
+                if principal {
                     e.1 += amount;
                 } else {
                     e.0 += amount;
                 }
             }
             Paid::Purchase { asset } => {
-                self.assets.get_mut(asset).expect("authorised").purchased += amount
+                self.assets
+                    .get_mut(self.names.resolve(asset))
+                    .expect("authorised")
+                    .purchased += amount
             }
             Paid::Approval { approval } => {
-                self.approvals.get_mut(approval).expect("authorised").spent += amount
+                self.approvals
+                    .get_mut(self.names.resolve(approval))
+                    .expect("authorised")
+                    .spent += amount
             }
         }
     }
@@ -1682,7 +1797,12 @@ impl State {
         let days = self
             .members
             .iter()
-            .map(|(id, m)| (id.clone(), dividend::member_days(m.since, m.until, start)))
+            .map(|(id, m)| {
+                (
+                    Arc::clone(id),
+                    dividend::member_days(m.since, m.until, start),
+                )
+            })
             .filter(|(_, d)| *d > 0)
             .collect();
         Inputs {
@@ -1785,50 +1905,15 @@ impl State {
                 .numbers(*e, *g));
             }
         }
-        let mut expected = want.payouts.iter();
-        for (i, (member, days, amount)) in payouts.iter().enumerate() {
-            let at = |m: &str| format!("body.payouts[{i}].{m}");
-            let Some((m, (d, a))) = expected.next() else {
-                return Err(Finding::new(
-                    Rule::Div3,
-                    at("member"),
-                    format!("{member} had no day of membership in the period"),
-                ));
-            };
-            if m != member {
-                return Err(Finding::new(
-                    Rule::Div3,
-                    at("member"),
-                    format!("expected {m}, found {member}"),
-                ));
-            }
-            if d != days {
-                return Err(
-                    Finding::new(Rule::Div3, at("days"), format!("{member}'s days"))
-                        .numbers(*d as i128, *days as i128),
-                );
-            }
-            if a != &(*amount as i128) {
-                return Err(
-                    Finding::new(Rule::Div3, at("amount"), format!("{member}'s dividend"))
-                        .numbers(*a, *amount as i128),
-                );
-            }
-        }
-        if let Some((m, _)) = expected.next() {
-            return Err(Finding::new(
-                Rule::Div3,
-                "body.payouts",
-                format!("{m} is missing"),
-            ));
-        }
+        compare_payouts(&want, &payouts)?;
         let p = &mut self.periods;
         p.carry = want.carry_out;
         p.next = period + 1;
         p.rent.remove(&period);
         p.income.remove(&period);
         p.expenses.remove(&period);
-        p.closes.insert(period, want);
+        p.paid.insert(period, vec![0; want.eligible()]);
+        p.closes.insert(period, Arc::new(want));
         Ok(())
     }
 
@@ -1836,10 +1921,11 @@ impl State {
         let id = b.id("payment")?;
         b.text("reason")?;
         self.treasurer(doc)?;
-        let p = self
-            .payments
+        let number = self
+            .payment_ids
             .get(&id)
             .ok_or_else(|| Finding::new(Rule::Ref1, "body.payment", format!("no payment {id}")))?;
+        let p = self.payments[number as usize];
         if p.reversed {
             return Err(Finding::new(
                 Rule::Pay2,
@@ -1848,7 +1934,8 @@ impl State {
             ));
         }
         let amount = p.amount as i128;
-        if p.inflow && self.cash < amount {
+        let inflow = p.paid.inflow();
+        if inflow && self.cash < amount {
             return Err(Finding::new(
                 Rule::Bal1,
                 "body.payment",
@@ -1856,10 +1943,8 @@ impl State {
             )
             .numbers(self.cash, amount));
         }
-        let (paid, inflow) = (p.paid.clone(), p.inflow);
-        self.cash += if inflow { -amount } else { amount };
-        self.book(&paid, -amount, doc.date);
-        self.payments.get_mut(&id).expect("found").reversed = true;
+        self.effect(p.paid, -amount, doc.date);
+        self.payments[number as usize].reversed = true;
         Ok(())
     }
 }
@@ -1954,6 +2039,54 @@ pub fn schedule(linear: bool, face: i64, n: i64, rate_bps: i64, first_due: Date)
         outstanding -= principal as i128;
     }
     out
+}
+
+/// DIV-3: the first difference between the recomputed and the declared
+/// payouts (member, days, amount).
+fn compare_payouts(want: &Figures, declared: &[(String, i64, i64)]) -> Res<()> {
+    let mut expected = want.payouts();
+    for (i, (member, days, amount)) in declared.iter().enumerate() {
+        let at = |m: &str| format!("body.payouts[{i}].{m}");
+        let Some(Payout {
+            member: m,
+            days: d,
+            amount: a,
+        }) = expected.next()
+        else {
+            return Err(Finding::new(
+                Rule::Div3,
+                at("member"),
+                format!("{member} had no day of membership in the period"),
+            ));
+        };
+        if m != member.as_str() {
+            return Err(Finding::new(
+                Rule::Div3,
+                at("member"),
+                format!("expected {m}, found {member}"),
+            ));
+        }
+        if d != *days {
+            return Err(
+                Finding::new(Rule::Div3, at("days"), format!("{member}'s days"))
+                    .numbers(d as i128, *days as i128),
+            );
+        }
+        if a != *amount as i128 {
+            return Err(
+                Finding::new(Rule::Div3, at("amount"), format!("{member}'s dividend"))
+                    .numbers(a, *amount as i128),
+            );
+        }
+    }
+    if let Some(p) = expected.next() {
+        return Err(Finding::new(
+            Rule::Div3,
+            "body.payouts",
+            format!("{} is missing", p.member),
+        ));
+    }
+    Ok(())
 }
 
 /// SCH-1: the first difference between the computed and the stated rows.
@@ -2098,6 +2231,12 @@ mod tests {
         let doc = Document::new(crate::hash::Hash::ZERO, Kind::BondSeries, date, body);
         let f = check_body(&doc).unwrap_err();
         assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.schedule"));
+    }
+
+    /// One is kept for every payment of the chain (docs/performance.md).
+    #[test]
+    fn a_payment_record_is_a_few_integers() {
+        assert_eq!(std::mem::size_of::<PaymentRecord>(), 24);
     }
 
     #[test]

@@ -15,10 +15,16 @@
 //! [`compute`] is a pure function of its inputs; the commune layer gathers
 //! them from the chain and compares the result with what a `period_close`
 //! declares.
+//!
+//! A member's amount is a function of their days (pool × days ÷ member-days),
+//! so [`Figures`] keeps only each eligible member's id and days and computes
+//! the amounts; the ids are shared with the commune's member table. On a
+//! long chain the closes hold one payout per member and month, so this
+//! halves what they take.
 
 use std::collections::BTreeMap;
-
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::audit::number;
 use crate::canonical::{Object, Value};
@@ -43,7 +49,7 @@ pub struct Inputs {
     pub reserve_bps: i64,
     /// Each member's days of membership in the period (only members with
     /// at least one day), by member id.
-    pub days: BTreeMap<String, i64>,
+    pub days: BTreeMap<Arc<str>, i64>,
     /// The number of days in the period.
     pub period_days: i64,
 }
@@ -64,9 +70,79 @@ pub struct Figures {
     pub member_days: i64,
     /// The amount of a member who was a member every day of the period.
     pub dividend: i128,
-    /// Each eligible member's days and amount.
-    pub payouts: BTreeMap<String, (i64, i128)>,
     pub carry_out: i128,
+    /// Each eligible member's id and days, by id (their amounts follow from
+    /// `pool` and `member_days`: see [`Figures::payouts`]).
+    days: Box<[(Arc<str>, i64)]>,
+}
+
+// The figures in the saved-state file of an incremental audit (see
+// `commune/saved.rs`): every field, in order.
+crate::statefile::persist_struct!(Figures {
+    rent,
+    income,
+    service,
+    expenses,
+    carry_in,
+    net,
+    reserve,
+    pool,
+    member_days,
+    dividend,
+    carry_out,
+    days,
+});
+
+/// One eligible member's share of a close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payout<'a> {
+    pub member: &'a str,
+    pub days: i64,
+    pub amount: i128,
+}
+
+impl Figures {
+    /// How many members are eligible (have at least one day in the period).
+    pub fn eligible(&self) -> usize {
+        self.days.len()
+    }
+
+    /// The amount of a member with `days` days in the period: pool × days ÷
+    /// member-days, rounded down (spec 11.3); 0 when there is no pool.
+    pub fn amount(&self, days: i64) -> i128 {
+        if self.member_days == 0 {
+            return 0;
+        }
+        self.pool * days as i128 / self.member_days as i128
+    }
+
+    /// The payout at `index` in [`Figures::payouts`].
+    ///
+    /// # Panics
+    /// If `index` is not below [`Figures::eligible`].
+    pub fn payout_at(&self, index: usize) -> Payout<'_> {
+        let (member, days) = &self.days[index];
+        Payout {
+            member,
+            days: *days,
+            amount: self.amount(*days),
+        }
+    }
+
+    /// Every eligible member's days and amount, by member id (byte order).
+    pub fn payouts(&self) -> impl DoubleEndedIterator<Item = Payout<'_>> + ExactSizeIterator {
+        (0..self.days.len()).map(|i| self.payout_at(i))
+    }
+
+    /// The payout of `member` and its index in [`Figures::payouts`], if
+    /// the member is eligible.
+    pub fn payout(&self, member: &str) -> Option<(usize, Payout<'_>)> {
+        let i = self
+            .days
+            .binary_search_by(|(m, _)| m.as_bytes().cmp(member.as_bytes()))
+            .ok()?;
+        Some((i, self.payout_at(i)))
+    }
 }
 
 /// The figures for `inputs` (spec 11.3). All divisions have non-negative
@@ -82,16 +158,13 @@ pub fn compute(inputs: &Inputs) -> Figures {
         carry_in: inputs.carry_in,
         net,
         member_days,
+        days: inputs.days.iter().map(|(m, d)| (m.clone(), *d)).collect(),
         ..Figures::default()
     };
     if net <= 0 {
-        // A deficit (or nothing): no reserve, no dividend, all carried.
+        // A deficit (or nothing): no reserve, no pool (so every amount is
+        // 0), no dividend, all carried.
         f.carry_out = net;
-        f.payouts = inputs
-            .days
-            .iter()
-            .map(|(m, d)| (m.clone(), (*d, 0)))
-            .collect();
         return f;
     }
     f.reserve = net * inputs.reserve_bps as i128 / 10_000;
@@ -100,14 +173,8 @@ pub fn compute(inputs: &Inputs) -> Figures {
         f.carry_out = f.pool;
         return f;
     }
-    let w = member_days as i128;
-    f.dividend = f.pool * inputs.period_days as i128 / w;
-    let mut paid = 0i128;
-    for (m, d) in &inputs.days {
-        let amount = f.pool * *d as i128 / w;
-        paid += amount;
-        f.payouts.insert(m.clone(), (*d, amount));
-    }
+    f.dividend = f.amount(inputs.period_days);
+    let paid: i128 = f.payouts().map(|p| p.amount).sum();
     f.carry_out = f.pool - paid;
     f
 }
@@ -133,14 +200,13 @@ pub fn close_body(period: i64, f: &Figures) -> Object {
     o.insert("member_days", Value::Int(f.member_days));
     o.insert("net", int(f.net));
     let payouts = f
-        .payouts
-        .iter()
-        .map(|(m, (days, amount))| {
-            let mut p = Object::new();
-            p.insert("amount", int(*amount));
-            p.insert("days", Value::Int(*days));
-            p.insert("member", Value::from(m.as_str()));
-            Value::Object(p)
+        .payouts()
+        .map(|p| {
+            let mut o = Object::new();
+            o.insert("amount", int(p.amount));
+            o.insert("days", Value::Int(p.days));
+            o.insert("member", Value::from(p.member));
+            Value::Object(o)
         })
         .collect();
     o.insert("payouts", Value::Array(payouts));
@@ -166,18 +232,17 @@ pub fn figures_value(period: i64, f: &Figures) -> Value {
     o.insert("reserve", n(f.reserve));
     o.insert("pool", n(f.pool));
     o.insert("member_days", Value::Int(f.member_days));
-    o.insert("eligible", Value::Int(f.payouts.len() as i64));
+    o.insert("eligible", Value::Int(f.eligible() as i64));
     o.insert("dividend", n(f.dividend));
     o.insert("carry_out", n(f.carry_out));
     let payouts = f
-        .payouts
-        .iter()
-        .map(|(m, (d, a))| {
-            let mut p = Object::new();
-            p.insert("member", Value::from(m.as_str()));
-            p.insert("days", Value::Int(*d));
-            p.insert("amount", n(*a));
-            Value::Object(p)
+        .payouts()
+        .map(|p| {
+            let mut o = Object::new();
+            o.insert("member", Value::from(p.member));
+            o.insert("days", Value::Int(p.days));
+            o.insert("amount", n(p.amount));
+            Value::Object(o)
         })
         .collect();
     o.insert("payouts", Value::Array(payouts));
@@ -187,17 +252,13 @@ pub fn figures_value(period: i64, f: &Figures) -> Value {
 /// Per member: dividends declared, paid and still payable, over every
 /// applied close.
 pub fn member_totals(state: &State) -> Vec<(String, i128, i128)> {
-    let mut declared: std::collections::BTreeMap<&str, (i128, i128)> = Default::default();
+    let mut declared: BTreeMap<&str, (i128, i128)> = BTreeMap::new();
     for (period, f) in &state.periods.closes {
-        for (m, (_, a)) in &f.payouts {
-            let e = declared.entry(m.as_str()).or_default();
-            e.0 += a;
-            e.1 += state
-                .periods
-                .paid
-                .get(&(*period, m.clone()))
-                .copied()
-                .unwrap_or(0);
+        let paid = &state.periods.paid[period];
+        for (p, paid) in f.payouts().zip(paid) {
+            let e = declared.entry(p.member).or_default();
+            e.0 += p.amount;
+            e.1 += i128::from(*paid);
         }
     }
     declared
@@ -264,7 +325,7 @@ pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
             m(f.expenses),
             m(f.reserve),
             m(f.pool),
-            f.payouts.len(),
+            f.eligible(),
             m(f.dividend),
             m(f.carry_out)
         )?;
@@ -306,15 +367,15 @@ pub fn write_csv(out: &mut impl Write, state: &State) -> io::Result<()> {
             f.reserve,
             f.pool,
             f.member_days,
-            f.payouts.len(),
+            f.eligible(),
             f.dividend,
             f.carry_out
         );
-        if f.payouts.is_empty() {
+        if f.eligible() == 0 {
             writeln!(out, "{head},,,")?;
         }
-        for (member, (d, a)) in &f.payouts {
-            writeln!(out, "{head},{member},{d},{a}")?;
+        for p in f.payouts() {
+            writeln!(out, "{head},{},{},{}", p.member, p.days, p.amount)?;
         }
     }
     Ok(())
@@ -324,8 +385,14 @@ pub fn write_csv(out: &mut impl Write, state: &State) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn days(list: &[(&str, i64)]) -> BTreeMap<String, i64> {
-        list.iter().map(|(m, d)| (m.to_string(), *d)).collect()
+    fn days(list: &[(&str, i64)]) -> BTreeMap<Arc<str>, i64> {
+        list.iter().map(|(m, d)| (Arc::from(*m), *d)).collect()
+    }
+
+    /// (days, amount) of `member`.
+    fn share(f: &Figures, member: &str) -> (i64, i128) {
+        let (_, p) = f.payout(member).expect("eligible");
+        (p.days, p.amount)
     }
 
     /// spec 11.5, example 1.
@@ -344,8 +411,9 @@ mod tests {
         assert_eq!((f.net, f.reserve, f.pool), (30_002, 3_000, 27_002));
         assert_eq!(f.member_days, 75);
         assert_eq!(f.dividend, 10_800);
-        assert_eq!(f.payouts["a"], (30, 10_800));
-        assert_eq!(f.payouts["c"], (15, 5_400));
+        assert_eq!(share(&f, "a"), (30, 10_800));
+        assert_eq!(share(&f, "c"), (15, 5_400));
+        assert_eq!(f.payout("d"), None);
         assert_eq!(f.carry_out, 2);
     }
 
@@ -358,9 +426,9 @@ mod tests {
                 period_days: 31,
                 ..Inputs::default()
             });
-            let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+            let paid: i128 = f.payouts().map(|p| p.amount).sum();
             assert_eq!(paid + f.carry_out + f.reserve, f.net);
-            assert_eq!(f.payouts["a"].1, f.payouts["b"].1);
+            assert_eq!(share(&f, "a").1, share(&f, "b").1);
             assert!(f.carry_out >= 0 && f.carry_out < 4);
         }
     }
@@ -377,7 +445,7 @@ mod tests {
             ..Inputs::default()
         });
         assert_eq!((f.net, f.reserve, f.pool, f.carry_out), (-12, 0, 0, -12));
-        assert_eq!(f.payouts["a"], (30, 0));
+        assert_eq!(share(&f, "a"), (30, 0));
     }
 
     /// spec 11.6, example 2.
@@ -390,7 +458,7 @@ mod tests {
             ..Inputs::default()
         });
         assert_eq!((f.pool, f.dividend, f.carry_out), (2, 0, 2));
-        assert!(f.payouts.values().all(|p| p.1 == 0));
+        assert!(f.payouts().all(|p| p.amount == 0));
     }
 
     /// spec 11.6, example 3.
@@ -413,7 +481,7 @@ mod tests {
             period_days: 31,
             ..Inputs::default()
         });
-        assert_eq!((two.net, two.pool, two.payouts["a"].1), (3, 3, 3));
+        assert_eq!((two.net, two.pool, share(&two, "a").1), (3, 3, 3));
     }
 
     #[test]
@@ -442,7 +510,7 @@ mod tests {
             period_days: 31,
             ..Inputs::default()
         });
-        let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+        let paid: i128 = f.payouts().map(|p| p.amount).sum();
         assert_eq!(paid + f.reserve + f.carry_out, 3 * max);
     }
 

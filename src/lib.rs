@@ -26,6 +26,7 @@
 //! | [`chainfile`] | 06 | the chain on disk: atomic, locked appends |
 //! | [`keyfile`] | 05 (§5.6) | secret key files, plain or passphrase-encrypted |
 //! | [`statefile`] | 09 (§9.5) | the saved state of an incremental audit, on disk |
+//! | [`intern`] | — | numbered sets of ids, keys and hashes: a long chain's state, kept small |
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
@@ -42,6 +43,7 @@ pub mod dividend;
 pub mod document;
 pub mod draft;
 pub mod hash;
+pub mod intern;
 pub mod keyfile;
 pub mod review;
 pub mod rule;

@@ -244,7 +244,7 @@ impl Commune {
             .members
             .iter()
             .filter(|(_, m)| m.until.is_none())
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id.to_string())
             .collect()
     }
 
@@ -868,13 +868,13 @@ impl Commune {
             &[],
         );
         self.push(doc);
-        for (member, (_, amount)) in f.payouts {
-            if amount > 0 {
+        for p in f.payouts() {
+            if p.amount > 0 {
                 let reference = obj(vec![
-                    ("member", s(&member)),
+                    ("member", s(p.member)),
                     ("period", Value::from(commune::month_name(period))),
                 ]);
-                self.payment(pay, "dividend", amount as i64, reference);
+                self.payment(pay, "dividend", p.amount as i64, reference);
             }
         }
     }

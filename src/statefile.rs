@@ -59,17 +59,19 @@ use std::fmt;
 use std::hash::BuildHasher;
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::audit::{Finding, Saved};
 use crate::date::Date;
 use crate::document::Kind;
 use crate::hash::Hash;
+use crate::intern::{Interner, Numbered};
 use crate::rule::Rule;
 
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 24] = b"commonstock audit state\n";
 /// The version of the layout and of every field list. See the module doc.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// The BLAKE3 key-derivation context of the checksum.
 pub const CHECKSUM_CONTEXT: &str = "commonstock audit state checksum";
 
@@ -481,7 +483,7 @@ macro_rules! persist_signed {
         }
     )*};
 }
-persist_signed!(i64, i128);
+persist_signed!(i32, i64, i128);
 
 impl Persist for u8 {
     fn write(&self, w: &mut Writer) {
@@ -717,6 +719,84 @@ where
         let items = read_sorted::<T, T>(r, |v| v)?;
         let mut out = HashSet::with_capacity_and_hasher(items.len(), S::default());
         out.extend(items);
+        Ok(out)
+    }
+}
+
+impl Persist for Arc<str> {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        w.bytes(self.as_bytes());
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        String::read(r).map(Arc::from)
+    }
+}
+
+impl<T: Persist> Persist for Arc<T> {
+    fn write(&self, w: &mut Writer) {
+        (**self).write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        T::read(r).map(Arc::new)
+    }
+}
+
+impl<T: Persist> Persist for Box<[T]> {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        for v in self.iter() {
+            v.write(w);
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Vec::<T>::read(r).map(Vec::into_boxed_slice)
+    }
+}
+
+/// Interned strings, in the order of their numbers (which the state's
+/// records refer to); a repeated string is refused.
+impl Persist for Interner {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        for s in self.iter() {
+            w.len(s.len());
+            w.bytes(s.as_bytes());
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let n = r.len()?;
+        let mut out = Interner::new();
+        for i in 0..n {
+            let at = r.pos;
+            let s = String::read(r)?;
+            if out.intern(&s) as usize != i {
+                r.pos = at;
+                return Err(r.malformed("a repeated interned string"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Numbered values, in the order of their numbers; a repeat is refused.
+impl<T: Persist + Copy + Eq + std::hash::Hash> Persist for Numbered<T> {
+    fn write(&self, w: &mut Writer) {
+        w.len(self.len());
+        for v in self.iter() {
+            v.write(w);
+        }
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let n = r.len()?;
+        let mut out = Numbered::new();
+        for _ in 0..n {
+            let at = r.pos;
+            if out.insert(T::read(r)?).is_err() {
+                r.pos = at;
+                return Err(r.malformed("a repeated numbered value"));
+            }
+        }
         Ok(out)
     }
 }

@@ -52,7 +52,7 @@ pub fn to_value(state: &State) -> Value {
         .iter()
         .map(|(id, m)| {
             obj(vec![
-                ("member", Value::from(id.as_str())),
+                ("member", Value::from(&**id)),
                 ("key", Value::from(b64::encode(&m.key))),
                 ("since", Value::from(m.since.to_string())),
                 ("until", date_or_null(m.until)),

@@ -384,8 +384,9 @@ fn a_bad_state_file_is_refused() {
     refused(&bytes, "corrupt state file");
     bytes[mid] ^= 1;
     refused(&bytes[..bytes.len() - 10], "corrupt state file");
-    bytes[24] = 2;
-    refused(&bytes, "format version 2");
+    let next = commonstock::statefile::FORMAT_VERSION + 1;
+    bytes[24..28].copy_from_slice(&next.to_le_bytes());
+    refused(&bytes, &format!("format version {next}"));
     refused(
         &std::fs::read(EXAMPLE).unwrap(),
         "not a commonstock audit state file",

@@ -102,10 +102,9 @@ fn the_example_closes_every_month_and_they_recompute() {
         let start = Date::from_month_index(*period, 1).unwrap();
         let len = commonstock::date::days_in_month(start.year(), start.month()) as i64;
         let whole: Vec<i128> = f
-            .payouts
-            .values()
-            .filter(|p| p.0 == len)
-            .map(|p| p.1)
+            .payouts()
+            .filter(|p| p.days == len)
+            .map(|p| p.amount)
             .collect();
         assert!(!whole.is_empty(), "{}", month_name(*period));
         assert!(
@@ -115,7 +114,7 @@ fn the_example_closes_every_month_and_they_recompute() {
         );
         // nothing lost
         if f.net > 0 {
-            let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+            let paid: i128 = f.payouts().map(|p| p.amount).sum();
             assert_eq!(paid + f.reserve + f.carry_out, f.net);
         }
     }
@@ -131,7 +130,7 @@ fn a_correct_close_of_the_open_month_is_accepted() {
     let (period, f, date) = next_close();
     let (r, _) = with(&[close_doc(dividend::close_body(period, &f), date)]);
     assert!(r.is_valid(), "{:?}", r.findings);
-    assert_eq!(r.dividends[&period], f);
+    assert_eq!(*r.dividends[&period], f);
 }
 
 #[test]
@@ -154,31 +153,30 @@ fn an_altered_figure_is_reported_with_its_difference() {
 #[test]
 fn an_altered_payout_is_reported_with_its_difference() {
     let (period, f, date) = next_close();
-    let mut g = f.clone();
-    let (member, (days, amount)) = g
-        .payouts
-        .iter()
-        .find(|(_, p)| p.1 > 0)
-        .map(|(m, p)| (m.clone(), *p))
-        .unwrap();
-    g.payouts.insert(member.clone(), (days, amount - 1));
-    let finding = only(
-        &[close_doc(dividend::close_body(period, &g), date)],
-        Rule::Div3,
-    );
-    let index = f.payouts.keys().position(|m| *m == member).unwrap();
+    let index = f.payouts().position(|p| p.amount > 0).unwrap();
+    let payouts = |body: &mut Object| match body.get_mut("payouts") {
+        Some(Value::Array(a)) => std::mem::take(a),
+        _ => unreachable!("a close body"),
+    };
+    let mut body = dividend::close_body(period, &f);
+    let mut list = payouts(&mut body);
+    let amount = f.payout_at(index).amount as i64;
+    if let Value::Object(p) = &mut list[index] {
+        p.insert("amount", Value::Int(amount - 1));
+    }
+    body.insert("payouts", Value::Array(list));
+    let finding = only(&[close_doc(body, date)], Rule::Div3);
     assert_eq!(
         finding.field.as_deref(),
         Some(format!("doc.body.payouts[{index}].amount").as_str())
     );
     assert_eq!(finding.difference(), Some(-1));
     // a member left out
-    let mut g = f.clone();
-    g.payouts.remove(&member);
-    only(
-        &[close_doc(dividend::close_body(period, &g), date)],
-        Rule::Div3,
-    );
+    let mut body = dividend::close_body(period, &f);
+    let mut list = payouts(&mut body);
+    list.remove(index);
+    body.insert("payouts", Value::Array(list));
+    only(&[close_doc(body, date)], Rule::Div3);
 }
 
 #[test]
@@ -202,27 +200,40 @@ fn periods_close_in_order_and_after_they_end() {
     );
 }
 
+/// A payment of `member`'s dividend for `period`.
+fn pay_dividend(id: &str, member: &str, amount: i64, period: i64, date: Date) -> Document {
+    let mut r = Object::new();
+    r.insert("member", Value::from(member));
+    r.insert("period", Value::from(month_name(period)));
+    let mut b = Object::new();
+    b.insert("amount", Value::Int(amount));
+    b.insert("id", Value::from(id));
+    b.insert("purpose", Value::from("dividend"));
+    b.insert("ref", Value::Object(r));
+    example().sign(Kind::Payment, date, b, None, None, &[example().treasurer()])
+}
+
+fn reversal(payment: &str, reason: &str, date: Date) -> Document {
+    let mut b = Object::new();
+    b.insert("payment", Value::from(payment));
+    b.insert("reason", Value::from(reason));
+    example().sign(
+        Kind::Reversal,
+        date,
+        b,
+        None,
+        None,
+        &[example().treasurer()],
+    )
+}
+
 #[test]
 fn dividend_payments_must_match_their_close() {
     let (period, f, date) = next_close();
     let close = close_doc(dividend::close_body(period, &f), date);
-    let (member, amount) = f
-        .payouts
-        .iter()
-        .find(|(_, p)| p.1 > 0)
-        .map(|(m, p)| (m.clone(), p.1 as i64))
-        .unwrap();
-    let pay = |id: &str, amount: i64, period: i64| {
-        let mut r = Object::new();
-        r.insert("member", Value::from(member.as_str()));
-        r.insert("period", Value::from(month_name(period)));
-        let mut b = Object::new();
-        b.insert("amount", Value::Int(amount));
-        b.insert("id", Value::from(id));
-        b.insert("purpose", Value::from("dividend"));
-        b.insert("ref", Value::Object(r));
-        example().sign(Kind::Payment, date, b, None, None, &[example().treasurer()])
-    };
+    let p = f.payouts().find(|p| p.amount > 0).unwrap();
+    let pay = |id: &str, amount: i64, period: i64| pay_dividend(id, p.member, amount, period, date);
+    let amount = p.amount as i64;
     let (ok, _) = with(&[close.clone(), pay("d1", amount, period)]);
     assert!(ok.is_valid(), "{:?}", ok.findings);
     let wrong = only(&[close.clone(), pay("d1", amount + 1, period)], Rule::Pay1);
@@ -237,4 +248,51 @@ fn dividend_payments_must_match_their_close() {
     );
     // a period not closed yet
     only(&[pay("d1", amount, period)], Rule::Ref1);
+}
+
+/// A reversal undoes a dividend payment (it is payable again); it cannot
+/// be undone twice, and the payment ids stay taken.
+#[test]
+fn a_reversed_dividend_is_payable_again() {
+    let (period, f, date) = next_close();
+    let close = close_doc(dividend::close_body(period, &f), date);
+    // the last member with a dividend, and one before it
+    let mut paid = f.payouts().filter(|p| p.amount > 0).rev();
+    let (p, q) = (paid.next().unwrap(), paid.next().unwrap());
+    let pay =
+        |id: &str, p: dividend::Payout| pay_dividend(id, p.member, p.amount as i64, period, date);
+    let totals = |docs: &[Document]| {
+        let mut b = example().builder().clone();
+        b.push(&gift());
+        for d in docs {
+            b.push(d);
+        }
+        let (r, st) = audit::audit_with_state(&b.to_bytes()[..], &Options::default()).unwrap();
+        assert!(r.is_valid(), "{:?}", r.findings);
+        let of = |m: &str| {
+            let t = dividend::member_totals(&st);
+            let (_, declared, paid) = t.into_iter().find(|t| t.0 == m).unwrap();
+            declared - paid
+        };
+        (of(p.member), of(q.member))
+    };
+    let before = totals(std::slice::from_ref(&close));
+    let docs = [close.clone(), pay("d1", p), pay("d2", q)];
+    assert_eq!(totals(&docs), (before.0 - p.amount, before.1 - q.amount));
+    let mut docs = docs.to_vec();
+    docs.push(reversal("d1", "paid to the wrong account", date));
+    assert_eq!(totals(&docs), (before.0, before.1 - q.amount));
+    docs.push(pay("d3", p));
+    assert_eq!(totals(&docs), (before.0 - p.amount, before.1 - q.amount));
+    // the reversed payment cannot be reversed again, nor its id reused
+    let mut twice = docs[..4].to_vec();
+    twice.push(reversal("d1", "once more", date));
+    only(&twice, Rule::Pay2);
+    let mut reused = docs[..4].to_vec();
+    reused.push(pay("d1", q));
+    only(&reused, Rule::Ref2);
+    // paid again, it is paid
+    let mut again = docs.clone();
+    again.push(pay("d4", p));
+    only(&again, Rule::Pay1);
 }

@@ -588,7 +588,7 @@ fn dividend_inputs() -> impl Strategy<Value = commonstock::dividend::Inputs> {
                     days: days
                         .into_iter()
                         .enumerate()
-                        .map(|(i, d)| (format!("m{i:03}"), d.min(period_days)))
+                        .map(|(i, d)| (format!("m{i:03}").into(), d.min(period_days)))
                         .filter(|(_, d)| *d > 0)
                         .collect(),
                     period_days,
@@ -603,7 +603,7 @@ proptest! {
     #[test]
     fn dividends_neither_lose_nor_create_a_unit(inputs in dividend_inputs()) {
         let f = commonstock::dividend::compute(&inputs);
-        let paid: i128 = f.payouts.values().map(|p| p.1).sum();
+        let paid: i128 = f.payouts().map(|p| p.amount).sum();
         prop_assert_eq!(f.net, inputs.rent + inputs.income - inputs.service - inputs.expenses + inputs.carry_in);
         if f.net > 0 {
             // payouts + carry = pool, and pool + reserve = net
@@ -612,7 +612,7 @@ proptest! {
             prop_assert!(f.reserve >= 0 && f.pool >= 0);
             if f.member_days > 0 {
                 // the remainder is less than one unit per eligible member
-                prop_assert!(f.carry_out >= 0 && f.carry_out < f.payouts.len() as i128);
+                prop_assert!(f.carry_out >= 0 && f.carry_out < f.eligible() as i128);
             } else {
                 prop_assert_eq!(f.carry_out, f.pool);
             }
@@ -620,13 +620,13 @@ proptest! {
             prop_assert_eq!((paid, f.reserve, f.pool, f.carry_out), (0, 0, 0, f.net));
         }
         // whole-period members get exactly `dividend`; more days never less
-        for (d, a) in f.payouts.values() {
-            if *d == inputs.period_days {
-                prop_assert_eq!(*a, f.dividend);
+        for p in f.payouts() {
+            if p.days == inputs.period_days {
+                prop_assert_eq!(p.amount, f.dividend);
             }
-            for (d2, a2) in f.payouts.values() {
-                if d2 > d {
-                    prop_assert!(a2 >= a);
+            for q in f.payouts() {
+                if q.days > p.days {
+                    prop_assert!(q.amount >= p.amount);
                 }
             }
         }
@@ -642,12 +642,12 @@ proptest! {
             .days
             .iter()
             .enumerate()
-            .map(|(i, (_, d))| (format!("z{:03}", n - i), *d))
+            .map(|(i, (_, d))| (format!("z{:03}", n - i).into(), *d))
             .collect();
         let g = commonstock::dividend::compute(&renamed);
         prop_assert_eq!((f.net, f.reserve, f.pool, f.dividend, f.carry_out), (g.net, g.reserve, g.pool, g.dividend, g.carry_out));
-        let mut a: Vec<(i64, i128)> = f.payouts.values().copied().collect();
-        let mut b: Vec<(i64, i128)> = g.payouts.values().copied().collect();
+        let mut a: Vec<(i64, i128)> = f.payouts().map(|p| (p.days, p.amount)).collect();
+        let mut b: Vec<(i64, i128)> = g.payouts().map(|p| (p.days, p.amount)).collect();
         a.sort();
         b.sort();
         prop_assert_eq!(a, b);

@@ -13,7 +13,6 @@ use super::{
     Thresholds,
 };
 use crate::date::Date;
-use crate::dividend::Figures;
 use crate::statefile::{persist_enum, persist_struct};
 
 persist_struct!(State {
@@ -29,7 +28,10 @@ persist_struct!(State {
     series,
     agreements,
     approvals,
+    payment_ids,
     payments,
+    names,
+    holders,
     pending_records,
     cash,
     as_of,
@@ -104,7 +106,6 @@ persist_struct!(Approval {
 
 persist_struct!(PaymentRecord {
     amount,
-    inflow,
     paid,
     reversed,
 });
@@ -115,7 +116,7 @@ persist_enum!(Paid {
     2 => Bond { series, row, holder, principal },
     3 => Purchase { asset },
     4 => Approval { approval },
-    5 => Dividend { period, member },
+    5 => Dividend { period, payout },
 });
 
 persist_struct!(Periods {
@@ -126,21 +127,6 @@ persist_struct!(Periods {
     expenses,
     closes,
     paid,
-});
-
-persist_struct!(Figures {
-    rent,
-    income,
-    service,
-    expenses,
-    carry_in,
-    net,
-    reserve,
-    pool,
-    member_days,
-    dividend,
-    payouts,
-    carry_out,
 });
 
 impl State {
@@ -159,7 +145,10 @@ impl State {
             return fail("chartered but undated".into());
         }
         if let Some(s) = &self.settings
-            && let Some(t) = s.treasurers.iter().find(|t| !self.members.contains_key(*t))
+            && let Some(t) = s
+                .treasurers
+                .iter()
+                .find(|t| !self.members.contains_key(t.as_str()))
         {
             return fail(format!("treasurer {t} is not a member"));
         }
@@ -220,17 +209,50 @@ impl State {
                 return fail(format!("pending holders of record of {series} row {row}"));
             }
         }
-        for (id, p) in &self.payments {
-            let ok = match &p.paid {
-                Paid::Rent { agreement, .. } => self.agreements.contains_key(agreement),
-                Paid::Bond { series, .. } => self.series.contains_key(series),
-                Paid::Purchase { asset } => self.assets.contains_key(asset),
-                Paid::Approval { approval } => self.approvals.contains_key(approval),
-                Paid::Income | Paid::Dividend { .. } => true,
+        if self.payments.len() != self.payment_ids.len() {
+            return fail("payment records and payment ids disagree".into());
+        }
+        let name = |id: u32| (id as usize) < self.names.len();
+        for (number, p) in self.payments.iter().enumerate() {
+            let ok = match p.paid {
+                Paid::Rent { agreement, .. } => {
+                    name(agreement) && self.agreements.contains_key(self.names.resolve(agreement))
+                }
+                Paid::Bond { series, holder, .. } => {
+                    name(series)
+                        && (holder as usize) < self.holders.len()
+                        && self.series.contains_key(self.names.resolve(series))
+                }
+                Paid::Purchase { asset } => {
+                    name(asset) && self.assets.contains_key(self.names.resolve(asset))
+                }
+                Paid::Approval { approval } => {
+                    name(approval) && self.approvals.contains_key(self.names.resolve(approval))
+                }
+                Paid::Dividend { period, payout } => self
+                    .periods
+                    .paid
+                    .get(&i64::from(period))
+                    .is_some_and(|paid| (payout as usize) < paid.len()),
+                Paid::Income => true,
             };
             if !ok {
-                return fail(format!("payment {id} names nothing"));
+                return fail(format!(
+                    "payment {} names nothing",
+                    self.payment_ids.resolve(number as u32)
+                ));
             }
+        }
+        let p = &self.periods;
+        let paid_fits = p.paid.len() == p.closes.len()
+            && p.closes.iter().all(|(period, f)| {
+                p.paid.get(period).is_some_and(|paid| {
+                    paid.len() == f.eligible()
+                        && paid.iter().all(|a| (0..=super::MAX_AMOUNT).contains(a))
+                })
+            });
+        if !paid_fits {
+            return fail("dividends paid and the closes disagree".into());
         }
         if self.settings.is_some() && Date::from_month_index(self.periods.next, 1).is_none() {
             return fail("the next period".into());

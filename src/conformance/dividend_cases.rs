@@ -9,6 +9,7 @@
 //! its comments: a generator that disagreed with them would panic.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{Gen, covers, key, obj, row, s, signed};
 use crate::b64;
@@ -103,7 +104,7 @@ impl Mini {
             .members
             .iter()
             .filter(|(_, m)| m.until.is_none())
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id.to_string())
             .collect()
     }
 
@@ -211,13 +212,13 @@ impl Mini {
                 .expect("a close");
             (*p, f.clone())
         };
-        for (member, (_, amount)) in &f.payouts {
-            if *amount > 0 {
+        for p in f.payouts() {
+            if p.amount > 0 {
                 let reference = obj(&[
-                    ("member", s(member)),
+                    ("member", s(p.member)),
                     ("period", Value::from(commune::month_name(period))),
                 ]);
-                self.pay(date, "dividend", *amount as i64, reference);
+                self.pay(date, "dividend", p.amount as i64, reference);
             }
         }
     }
@@ -240,11 +241,22 @@ impl Mini {
     }
 }
 
+/// Sets `member`'s amount in the `payouts` of a close's body.
+fn declare_amount(body: &mut Object, member: &str, amount: i64) {
+    let Some(Value::Array(payouts)) = body.get_mut("payouts") else {
+        panic!("not a close body");
+    };
+    for p in payouts {
+        if let Value::Object(p) = p
+            && p.get("member").and_then(Value::as_str) == Some(member)
+        {
+            p.insert("amount", Value::Int(amount));
+        }
+    }
+}
+
 fn payouts(f: &Figures) -> Vec<(&str, i64, i128)> {
-    f.payouts
-        .iter()
-        .map(|(m, (d, a))| (m.as_str(), *d, *a))
-        .collect()
+    f.payouts().map(|p| (p.member, p.days, p.amount)).collect()
 }
 
 /// Scenario A: a pool smaller than the members, carried, then shared.
@@ -620,15 +632,10 @@ pub(super) fn cases(g: &mut Gen) {
         b.to_bytes(),
     );
     // DIV-2: the pool declared one unit too high
-    let mut g2 = f.clone();
-    g2.pool += 1;
+    let mut body = dividend::close_body(period, &f);
+    body.insert("pool", Value::Int(f.pool as i64 + 1));
     let mut b = m.builder.clone();
-    let doc = m.decision(
-        Kind::PeriodClose,
-        "2025-02-01",
-        dividend::close_body(period, &g2),
-        &[],
-    );
+    let doc = m.decision(Kind::PeriodClose, "2025-02-01", body, &[]);
     b.push(&doc);
     g.invalid(
         Rule::Div2,
@@ -642,15 +649,10 @@ pub(super) fn cases(g: &mut Gen) {
     m.income("2025-01-15", 93);
     let (period, f) = m.next_figures();
     assert_eq!(payouts(&f), [("a", 31, 31), ("b", 31, 31), ("c", 31, 31)]);
-    let mut g3 = f.clone();
-    g3.payouts.insert("b".into(), (31, 30));
+    let mut body = dividend::close_body(period, &f);
+    declare_amount(&mut body, "b", 30);
     let mut b = m.builder.clone();
-    let doc = m.decision(
-        Kind::PeriodClose,
-        "2025-02-01",
-        dividend::close_body(period, &g3),
-        &[],
-    );
+    let doc = m.decision(Kind::PeriodClose, "2025-02-01", body, &[]);
     b.push(&doc);
     g.invalid(
         Rule::Div3,
@@ -690,8 +692,8 @@ pub(super) fn cases(g: &mut Gen) {
 /// `tables/dividends.json`: the computation of §11.3 alone, inputs to
 /// figures, including a case no valid chain can reach (no eligible member).
 pub(super) fn table() -> Value {
-    let days = |list: &[(&str, i64)]| -> BTreeMap<String, i64> {
-        list.iter().map(|(m, d)| (m.to_string(), *d)).collect()
+    let days = |list: &[(&str, i64)]| -> BTreeMap<Arc<str>, i64> {
+        list.iter().map(|(m, d)| (Arc::from(*m), *d)).collect()
     };
     let max = (1i128 << 53) - 1;
     let rows: Vec<(&str, &str, Inputs)> = vec![
@@ -795,7 +797,7 @@ pub(super) fn table() -> Value {
             i.insert("period_days", Value::Int(inputs.period_days));
             let mut dd = Object::new();
             for (m, d) in &inputs.days {
-                dd.insert(m.as_str(), Value::Int(*d));
+                dd.insert(&**m, Value::Int(*d));
             }
             i.insert("days", Value::Object(dd));
             row(vec![
@@ -834,7 +836,7 @@ pub(super) fn check_row(r: &Object) -> Result<(), String> {
         .iter()
         .map(|(m, d)| {
             Ok((
-                m.to_string(),
+                Arc::from(m),
                 d.as_i64().ok_or("a day count is not an integer")?,
             ))
         })
