@@ -270,13 +270,13 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
         line.get(*at..)?.starts_with(s).then(|| *at += s.len())
     };
     // A quoted string of exactly `n` plain characters.
-    let fixed = |at: &mut usize, n: usize| -> Option<&str> {
+    let fixed = |at: &mut usize, n: usize| -> Option<&[u8]> {
         let s = line.get(*at..*at + n + 1)?;
         if s[n] != b'"' || s[..n].iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20) {
             return None;
         }
         *at += n + 1;
-        std::str::from_utf8(&s[..n]).ok()
+        Some(&s[..n])
     };
     lit(&mut at, b"{\"doc\":{\"body\":")?;
     let body_start = at;
@@ -286,9 +286,9 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
     at = canonical::skip_canonical(line, at, 2)?;
     let body = body_start..at;
     lit(&mut at, b",\"commune\":\"")?;
-    let commune = Hash(crate::b64::decode::<32>(fixed(&mut at, 43)?).ok()?);
+    let commune = Hash(crate::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?);
     lit(&mut at, b",\"date\":\"")?;
-    let date = Date::parse(fixed(&mut at, 10)?).ok()?;
+    let date = Date::parse(std::str::from_utf8(fixed(&mut at, 10)?).ok()?).ok()?;
     lit(&mut at, b",\"kind\":")?;
     let kind_end = canonical::skip_plain_string(line, at)?;
     let kind = Kind::from_name(std::str::from_utf8(&line[at + 1..kind_end - 1]).ok()?)?;
@@ -298,9 +298,9 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
     let first = sigs.len();
     loop {
         lit(&mut at, b"{\"key\":\"")?;
-        let key = crate::b64::decode::<32>(fixed(&mut at, 43)?).ok()?;
+        let key = crate::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?;
         lit(&mut at, b",\"sig\":\"")?;
-        let sig = crate::b64::decode::<64>(fixed(&mut at, 86)?).ok()?;
+        let sig = crate::b64::decode_bytes::<64>(fixed(&mut at, 86)?)?;
         lit(&mut at, b"}")?;
         // DOC-4: strictly ascending keys.
         if sigs.len() > first && sigs[sigs.len() - 1].key >= key {
@@ -319,7 +319,7 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
     lit(&mut at, b",\"v\":1}")?;
     let doc_end = at;
     lit(&mut at, b",\"prev\":\"")?;
-    let prev = Hash(crate::b64::decode::<32>(fixed(&mut at, 43)?).ok()?);
+    let prev = Hash(crate::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?);
     lit(&mut at, b",\"seq\":")?;
     if line.get(at) == Some(&b'-') {
         return None;

@@ -102,11 +102,23 @@ type Res<T> = Result<T, Finding>;
 /// A closed object being read member by member, in canonical order.
 struct Fields<'a> {
     obj: &'a Object,
-    path: String,
+    path: Place,
 }
 
-fn at(path: &str, k: &str) -> String {
-    format!("{path}.{k}")
+/// Where a [`Fields`] object is, for findings: a path, or an element of a
+/// list (written out only for a finding: a close reads 10,000 of them).
+enum Place {
+    Path(String),
+    Item(&'static str, usize),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Path(p) => f.write_str(p),
+            Place::Item(list, i) => write!(f, "{list}[{i}]"),
+        }
+    }
 }
 
 fn wrong_type(path: &str, want: &str, v: &Value) -> Finding {
@@ -121,30 +133,46 @@ impl<'a> Fields<'a> {
     /// Checks that `v` is an object with exactly `names` (which must be in
     /// canonical order): unknown members first, then missing ones.
     fn open(v: &'a Value, path: &str, names: &[&str]) -> Res<Fields<'a>> {
-        let obj = v.as_object().ok_or_else(|| wrong_type(path, "object", v))?;
-        Self::open_object(obj, path, names)
+        Self::open_at(v, Place::Path(path.to_string()), names)
     }
 
-    /// [`Fields::open`] on an object.
-    fn open_object(obj: &'a Object, path: &str, names: &[&str]) -> Res<Fields<'a>> {
+    /// [`Fields::open`] on element `i` of the list at `list`.
+    fn open_item(v: &'a Value, list: &'static str, i: usize, names: &[&str]) -> Res<Fields<'a>> {
+        Self::open_at(v, Place::Item(list, i), names)
+    }
+
+    fn open_at(v: &'a Value, place: Place, names: &[&str]) -> Res<Fields<'a>> {
+        let Some(obj) = v.as_object() else {
+            return Err(wrong_type(&place.to_string(), "object", v));
+        };
+        Self::check_names(obj, &place, names)?;
+        Ok(Fields { obj, path: place })
+    }
+
+    /// Unknown members first, then missing ones.
+    fn check_names(obj: &Object, place: &Place, names: &[&str]) -> Res<()> {
         for k in obj.keys() {
             if !names.contains(&k) {
-                return Err(Finding::new(Rule::Com1, at(path, k), "unknown member"));
+                return Err(Finding::new(Rule::Com1, format!("{place}.{k}"), "unknown member"));
             }
         }
         for n in names {
             if obj.get(n).is_none() {
-                return Err(Finding::new(Rule::Com1, at(path, n), "missing member"));
+                return Err(Finding::new(Rule::Com1, format!("{place}.{n}"), "missing member"));
             }
         }
-        Ok(Fields {
-            obj,
-            path: path.to_string(),
-        })
+        Ok(())
+    }
+
+    /// [`Fields::open`] on an object.
+    fn open_object(obj: &'a Object, path: &str, names: &[&str]) -> Res<Fields<'a>> {
+        let place = Place::Path(path.to_string());
+        Self::check_names(obj, &place, names)?;
+        Ok(Fields { obj, path: place })
     }
 
     fn path(&self, k: &str) -> String {
-        at(&self.path, k)
+        format!("{}.{k}", self.path)
     }
 
     fn value(&self, k: &str) -> &'a Value {
@@ -1474,7 +1502,7 @@ impl State {
             &id,
         )?;
         let inflow = target.inflow();
-        self.authorise(&target, amount as i128, doc.date)?;
+        let payout = self.authorise(&target, amount as i128, doc.date)?;
         if !inflow && self.cash < amount as i128 {
             return Err(Finding::new(
                 Rule::Bal1,
@@ -1483,7 +1511,7 @@ impl State {
             )
             .numbers(self.cash, amount as i128));
         }
-        let paid = self.record(&target);
+        let paid = self.record(&target, payout);
         self.effect(paid, amount as i128, doc.date);
         let number = self.payment_ids.intern(&id);
         debug_assert_eq!(number as usize, self.payments.len());
@@ -1496,8 +1524,8 @@ impl State {
     }
 
     /// What `target` (a payment that passed every check) paid, its names
-    /// interned.
-    fn record(&mut self, target: &Target) -> Paid {
+    /// interned; `payout` is what [`State::authorise`] found for a dividend.
+    fn record(&mut self, target: &Target, payout: Option<usize>) -> Paid {
         let small = |n: usize| u16::try_from(n).expect("at most MAX_COUNT");
         match target {
             Target::Rent {
@@ -1525,10 +1553,8 @@ impl State {
             Target::Approval { approval } => Paid::Approval {
                 approval: self.names.intern(approval),
             },
-            Target::Dividend { period, member } => {
-                let (index, _) = self.periods.closes[period]
-                    .payout(member)
-                    .expect("authorised: the member has a dividend");
+            Target::Dividend { period, .. } => {
+                let index = payout.expect("authorised: the member has a dividend");
                 Paid::Dividend {
                     period: i32::try_from(*period).expect("a month index"),
                     payout: u32::try_from(index).expect("at most MAX_MEMBERS"),
@@ -1563,11 +1589,12 @@ impl State {
         }
     }
 
-    /// PAY-1 for a payment of `amount` on `date` (REF-1 already holds).
-    fn authorise(&self, target: &Target, amount: i128, date: Date) -> Res<()> {
+    /// PAY-1 for a payment of `amount` on `date` (REF-1 already holds);
+    /// for a dividend, the index of its payout in the close.
+    fn authorise(&self, target: &Target, amount: i128, date: Date) -> Res<Option<usize>> {
         let pay1 = |detail: String| Finding::new(Rule::Pay1, "body.amount", detail);
         match target {
-            Target::Income => Ok(()),
+            Target::Income => Ok(None),
             Target::Dividend { period, member } => {
                 let payout = self.periods.closes[period].payout(member);
                 let Some((index, declared)) =
@@ -1591,7 +1618,7 @@ impl State {
                             .numbers(declared, amount),
                     );
                 }
-                Ok(())
+                Ok(Some(index))
             }
             Target::Rent {
                 agreement,
@@ -1619,7 +1646,7 @@ impl State {
                             .numbers(owed, amount),
                     );
                 }
-                Ok(())
+                Ok(None)
             }
             Target::Bond {
                 series,
@@ -1671,7 +1698,7 @@ impl State {
                         pay1(format!("{units} units × {per_unit} per unit")).numbers(due, amount)
                     );
                 }
-                Ok(())
+                Ok(None)
             }
             Target::Purchase { asset } => {
                 let a = self.assets.get(asset).ok_or_else(|| {
@@ -1682,7 +1709,7 @@ impl State {
                     return Err(pay1(format!("purchases of {asset} would exceed its price"))
                         .numbers(room, amount));
                 }
-                Ok(())
+                Ok(None)
             }
             Target::Approval { approval } => {
                 let a = self.approvals.get(approval).ok_or_else(|| {
@@ -1697,7 +1724,7 @@ impl State {
                     return Err(pay1(format!("payments against {approval} would exceed it"))
                         .numbers(room, amount));
                 }
-                Ok(())
+                Ok(None)
             }
         }
     }
@@ -1829,11 +1856,7 @@ impl State {
         let list = b.array("payouts", 0, MAX_MEMBERS)?;
         let mut payouts: Vec<(String, i64, i64)> = Vec::with_capacity(list.len());
         for (i, v) in list.iter().enumerate() {
-            let f = Fields::open(
-                v,
-                &format!("body.payouts[{i}]"),
-                &["amount", "days", "member"],
-            )?;
+            let f = Fields::open_item(v, "body.payouts", i, &["amount", "days", "member"])?;
             let amount = f.amount("amount", 0)?;
             let days = f.int("days", 1, 31)?;
             let member = f.id("member")?;
