@@ -13,8 +13,14 @@
 //! run ahead, and a batch is flushed before any verdict is reported, so a
 //! bad signature at entry 5 is reported before a broken link at entry 7.
 //!
-//! Memory is bounded by one line, one batch of signatures and one hash per
-//! document (for the replay rule), never by the whole file.
+//! The pipeline ([`run`]): one thread frames lines into blocks; a worker per
+//! core reads each line in one pass ([`chain::scan_entry`]; the full parser
+//! only for lines that pass declines, so the verdict is the full parser's),
+//! takes its two hashes and batch-verifies the block's signatures; one
+//! thread applies links and commune rules in chain order. Memory holds at
+//! most a few blocks per worker (their buffers are recycled) besides the
+//! commune's state, which grows with the commune, not with the file
+//! (docs/performance.md says by how much).
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};

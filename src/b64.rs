@@ -141,7 +141,8 @@ fn decode_fast<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
             VALUE[usize::from(chunk[3])],
         ];
         bad |= v[0] | v[1] | v[2] | v[3];
-        let n = u32::from(v[0]) << 18 | u32::from(v[1]) << 12 | u32::from(v[2]) << 6 | u32::from(v[3]);
+        let n =
+            u32::from(v[0]) << 18 | u32::from(v[1]) << 12 | u32::from(v[2]) << 6 | u32::from(v[3]);
         out[g * 3..g * 3 + 3].copy_from_slice(&n.to_be_bytes()[1..]);
     }
     if bad & 0x80 != 0 {
@@ -286,7 +287,9 @@ mod tests {
         let mut x: u64 = 1;
         for _ in 0..40 {
             let k: [u8; 64] = std::array::from_fn(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 (x >> 56) as u8
             });
             for text in [encode(&k[..32]), encode(&k)] {
@@ -294,9 +297,9 @@ mod tests {
                     for &c in chars {
                         let mut t = text.clone().into_bytes();
                         t[i] = c;
-                        let want = std::str::from_utf8(&t)
-                            .ok()
-                            .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok().filter(|v| encode(v) == s));
+                        let want = std::str::from_utf8(&t).ok().and_then(|s| {
+                            URL_SAFE_NO_PAD.decode(s).ok().filter(|v| encode(v) == s)
+                        });
                         let got = if text.len() == 43 {
                             decode_fast::<32>(&t).map(|a| a.to_vec())
                         } else {

@@ -1106,8 +1106,8 @@ fn is_duplicate(
 /// error). `Some` is returned only for bytes [`parse_canonical`] accepts, so
 /// the fast path can never change a verdict; it exists because checking in
 /// one pass, without building values and re-encoding them, is an order of
-/// magnitude cheaper (spec 9.4 does not depend on how canonical form is
-/// checked).
+/// magnitude cheaper (spec 2.4 allows any method with the same verdicts
+/// and the same first error).
 ///
 /// The whole input must already be known to be UTF-8 (ENC-1): strings may
 /// hold any non-ASCII characters, which the canonical form writes raw.

@@ -153,12 +153,20 @@ impl<'a> Fields<'a> {
     fn check_names(obj: &Object, place: &Place, names: &[&str]) -> Res<()> {
         for k in obj.keys() {
             if !names.contains(&k) {
-                return Err(Finding::new(Rule::Com1, format!("{place}.{k}"), "unknown member"));
+                return Err(Finding::new(
+                    Rule::Com1,
+                    format!("{place}.{k}"),
+                    "unknown member",
+                ));
             }
         }
         for n in names {
             if obj.get(n).is_none() {
-                return Err(Finding::new(Rule::Com1, format!("{place}.{n}"), "missing member"));
+                return Err(Finding::new(
+                    Rule::Com1,
+                    format!("{place}.{n}"),
+                    "missing member",
+                ));
             }
         }
         Ok(())

@@ -240,6 +240,7 @@ pub fn decode(bytes: &[u8]) -> Result<Saved, Error> {
         bytes: body,
         pos: 0,
         base: HEADER_LEN,
+        shared: HashSet::new(),
     };
     let saved = Saved::read(&mut r)?;
     if r.remaining() != 0 {
@@ -319,6 +320,9 @@ pub(crate) struct Reader<'a> {
     pos: usize,
     /// The body's offset in the file, for error positions.
     base: usize,
+    /// Shared strings read so far: a member id is one allocation however
+    /// many closes name it, as in the state the replay built.
+    shared: HashSet<Arc<str>>,
 }
 
 impl<'a> Reader<'a> {
@@ -729,7 +733,13 @@ impl Persist for Arc<str> {
         w.bytes(self.as_bytes());
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        String::read(r).map(Arc::from)
+        let s = String::read(r)?;
+        if let Some(shared) = r.shared.get(s.as_str()) {
+            return Ok(Arc::clone(shared));
+        }
+        let a: Arc<str> = Arc::from(s);
+        r.shared.insert(Arc::clone(&a));
+        Ok(a)
     }
 }
 
@@ -836,6 +846,7 @@ mod tests {
             bytes: &w.0,
             pos: 0,
             base: 0,
+            shared: HashSet::new(),
         };
         assert_eq!(T::read(&mut r).unwrap(), v);
         assert_eq!(r.remaining(), 0);
@@ -846,6 +857,7 @@ mod tests {
             bytes,
             pos: 0,
             base: 0,
+            shared: HashSet::new(),
         };
         T::read(&mut r)
     }

@@ -33,6 +33,39 @@ fn main() {
         write(dir, "canonical", &format!("entry-{i}"), line);
     }
 
+    // fast_path: every line of the fixture chains and of the example commune.
+    for (i, line) in fx.main.lines().iter().chain(fx.foreign.lines()).enumerate() {
+        write(dir, "fast_path", &format!("entry-{i}"), line);
+    }
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/commune.jsonl");
+    if let Ok(bytes) = fs::read(&example) {
+        for (i, line) in bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .take(200)
+            .enumerate()
+        {
+            write(dir, "fast_path", &format!("example-{i}"), line);
+        }
+    }
+
+    // statefile: the saved state after the fixture chain.
+    {
+        use commonstock::audit::{self, Options, Run};
+        let run = Run {
+            save: true,
+            ..Run::default()
+        };
+        let o = audit::run(&fx.main.to_bytes()[..], &Options::default(), run).unwrap();
+        let saved = o.saved.expect("a sound chain gives a state");
+        write(
+            dir,
+            "statefile",
+            "main",
+            &commonstock::statefile::encode(&saved),
+        );
+    }
+
     // document: the documents of the fixture chains, as canonical JSON.
     for (i, line) in fx.main.lines().iter().chain(fx.foreign.lines()).enumerate() {
         let e = chain::parse_entry(line).unwrap();

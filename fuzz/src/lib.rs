@@ -6,15 +6,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use commonstock::Rule;
 use commonstock::audit::Report;
-use commonstock::canonical::{Object, Value};
+use commonstock::canonical::Object;
 use commonstock::chain::{self, Builder};
 use commonstock::checkpoint::{Checkpoint, ForkProof};
 use commonstock::date::Date;
 use commonstock::document::{Document, Kind};
 use commonstock::hash::{self, Hash};
 use commonstock::sig::SecretKey;
-use commonstock::{Rule, b64};
 
 /// Documents by hash, each with the (key, signature) pairs it was seen with.
 pub type Known = HashMap<Hash, HashSet<(Vec<u8>, Vec<u8>)>>;
@@ -22,14 +22,6 @@ pub type Known = HashMap<Hash, HashSet<(Vec<u8>, Vec<u8>)>>;
 /// The signing keys every fixture uses.
 pub fn key(n: u8) -> SecretKey {
     SecretKey::from_seed([n; 32])
-}
-
-fn obj(members: &[(&str, Value)]) -> Object {
-    let mut o = Object::new();
-    for (k, v) in members {
-        o.insert(*k, v.clone());
-    }
-    o
 }
 
 fn signed(commune: Hash, kind: Kind, date: &str, body: Object, signers: &[&SecretKey]) -> Document {
@@ -46,14 +38,9 @@ fn signed(commune: Hash, kind: Kind, date: &str, body: Object, signers: &[&Secre
 /// differ from entry 1 on: a fork.
 pub fn chain(name: &str, payments: usize, variant: &str) -> Builder {
     let (a, b) = (key(1), key(2));
-    let founders = [&a, &b]
-        .iter()
-        .map(|k| Value::from(b64::encode(&k.public_key())))
-        .collect();
-    let body = obj(&[
-        ("name", Value::from(name)),
-        ("founders", Value::Array(founders)),
-    ]);
+    // Sound under the commune rules too: a full charter (founders f1 and
+    // f2, both treasurers) and income payments.
+    let body = commonstock::conformance::charter_body(name, &[&a, &b]);
     let commune = chain::commune_id(&body);
     let mut builder = Builder::new();
     builder.push(&signed(
@@ -64,13 +51,11 @@ pub fn chain(name: &str, payments: usize, variant: &str) -> Builder {
         &[&a, &b],
     ));
     for i in 0..payments {
-        let body = obj(&[
-            ("amount", Value::Int(100 + i as i64)),
-            (
-                "memo",
-                Value::from(format!("{name} {variant} {i} \u{e9}\u{1f600}")),
-            ),
-        ]);
+        let body = commonstock::conformance::income(
+            &format!("p{i}"),
+            100 + i as i64,
+            &format!("{name} {variant} {i} \u{e9}\u{1f600}"),
+        );
         // One payment signed by both founders, so some entries hold two
         // signatures and the sort order of `sigs` is exercised.
         let signers: &[&SecretKey] = match i % 3 {
@@ -191,13 +176,24 @@ pub fn check_report(bytes: &[u8], report: &Report) {
             "head is the last sound entry"
         );
     }
-    if report.is_valid() {
+    // Commune findings (void documents) come first, at sound entries, in
+    // chain order; an integrity finding, if any, ends the list.
+    let (commune, integrity) = match report.findings.split_last() {
+        Some((last, rest)) if !report.integrity => (rest, Some(last)),
+        _ => (&report.findings[..], None),
+    };
+    let mut previous = None;
+    for f in commune {
+        let entry = f.entry.expect("a commune finding names its entry");
+        assert!(entry < report.entries, "{f}");
+        assert!(previous < Some(entry), "findings in chain order: {f}");
+        previous = Some(entry);
+    }
+    let Some(f) = integrity else {
         assert_eq!(report.entries as usize, lines.len());
         assert!(bytes.ends_with(b"\n"));
         return;
-    }
-    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
-    let f = &report.findings[0];
+    };
     if f.rule == Rule::Chn8 {
         assert!(bytes.is_empty() && report.entries == 0 && f.entry.is_none());
     } else {
