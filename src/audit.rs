@@ -266,25 +266,39 @@ struct Block {
 enum Read {
     /// The fast path ([`chain::scan_entry`]): the body is still bytes.
     Scanned(chain::Scanned),
-    /// The full parser, with its exact verdict (boxed: rare, and large).
-    Parsed(Box<Result<Entry, chain::EntryError>>),
+    /// The full parser (for lines the fast path declines; boxed: rare, and
+    /// large).
+    Parsed(Box<Entry>),
+    /// The rule the line breaks, as the full parser found it.
+    Refused(Box<chain::EntryError>),
 }
 
-/// A line as a worker leaves it: how it was read, where it starts in the
-/// block, and the first signature of the entry that fails, with its index
-/// in `sigs`.
+impl Read {
+    /// The signatures of the entry; `sigs` is the block's, which the fast
+    /// path's ranges index.
+    fn signatures<'a>(&'a self, sigs: &'a [Signature]) -> &'a [Signature] {
+        match self {
+            Read::Scanned(s) => &sigs[s.sigs.clone()],
+            Read::Parsed(e) => &e.doc.sigs,
+            Read::Refused(_) => &[],
+        }
+    }
+}
+
+/// A line as a worker leaves it: how it was read, and the first signature
+/// of the entry that fails, with its index in `sigs`.
 struct Line {
     read: Read,
-    start: usize,
     sig: Result<(), (usize, sig::Error)>,
 }
 
-/// A block as a worker leaves it: its bytes, the signatures the fast path
-/// read, and its lines.
+/// A block as a worker leaves it: its bytes and line ends, the signatures
+/// the fast path read, and its lines.
 struct Done {
     index: usize,
     first_line: u64,
     data: Vec<u8>,
+    ends: Vec<usize>,
     sigs: Vec<Signature>,
     lines: Vec<Line>,
 }
@@ -300,33 +314,26 @@ fn work(block: Block) -> Done {
         let line = &block.data[start..end];
         let read = match chain::scan_entry(line, &mut sigs) {
             Some(s) => Read::Scanned(s),
-            None => Read::Parsed(Box::new(chain::parse_entry(line))),
+            None => match chain::parse_entry(line) {
+                Ok(e) => Read::Parsed(Box::new(e)),
+                Err(e) => Read::Refused(Box::new(e)),
+            },
         };
-        lines.push(Line {
-            read,
-            start,
-            sig: Ok(()),
-        });
+        lines.push(Line { read, sig: Ok(()) });
         start = end;
     }
     let msgs: Vec<[u8; 98]> = lines
         .iter()
         .map(|l| match &l.read {
             Read::Scanned(s) => signing_message(&s.commune, &s.doc_hash),
-            Read::Parsed(p) => match &**p {
-                Ok(e) => signing_message(&e.doc.commune, &e.doc_hash),
-                Err(_) => [0; 98],
-            },
+            Read::Parsed(e) => signing_message(&e.doc.commune, &e.doc_hash),
+            Read::Refused(_) => [0; 98],
         })
         .collect();
     let mut items = Vec::with_capacity(sigs.len());
     let mut owners = Vec::with_capacity(sigs.len());
     for (i, l) in lines.iter().enumerate() {
-        let own: &[Signature] = match &l.read {
-            Read::Scanned(s) => &sigs[s.sigs.clone()],
-            Read::Parsed(p) => p.as_ref().as_ref().map_or(&[], |e| &e.doc.sigs),
-        };
-        for (j, s) in own.iter().enumerate() {
+        for (j, s) in l.read.signatures(&sigs).iter().enumerate() {
             items.push(sig::Item {
                 key: &s.key,
                 msg: &msgs[i],
@@ -346,6 +353,7 @@ fn work(block: Block) -> Done {
         index: block.index,
         first_line: block.first_line,
         data: block.data,
+        ends: block.ends,
         sigs,
         lines,
     }
@@ -368,11 +376,11 @@ impl Auditor {
     /// audit, if any.
     #[allow(clippy::result_large_err)]
     fn block(&mut self, done: &Done) -> Result<(), Finding> {
-        let mut ends = done.lines.iter().skip(1).map(|l| l.start);
-        for (k, l) in done.lines.iter().enumerate() {
-            let end = ends.next().unwrap_or(done.data.len());
-            let line = &done.data[l.start..end];
+        let mut start = 0;
+        for (k, (l, &end)) in done.lines.iter().zip(&done.ends).enumerate() {
+            let line = &done.data[start..end];
             self.entry(done.first_line + k as u64, l, line, &done.sigs)?;
+            start = end;
         }
         Ok(())
     }
@@ -393,16 +401,15 @@ impl Auditor {
         };
         let (link, linked) = match &l.read {
             Read::Scanned(s) => {
+                let link = s.link();
                 let body = &line[s.body.clone()];
                 (
-                    s.link(),
-                    self.linker.link_with(&s.link(), || hash::commune_id(body)),
+                    link,
+                    self.linker.link_with(&link, || hash::commune_id(body)),
                 )
             }
-            Read::Parsed(p) => match &**p {
-                Ok(e) => (chain::Link::of(e), self.linker.link(e)),
-                Err(e) => return Err(chain_error(e.clone(), None)),
-            },
+            Read::Parsed(e) => (chain::Link::of(e), self.linker.link(e)),
+            Read::Refused(e) => return Err(chain_error((**e).clone(), None)),
         };
         if let Err(e) = linked {
             return Err(chain_error(e, Some(link.kind)));
@@ -423,29 +430,18 @@ impl Auditor {
                 found: None,
             });
         }
+        self.report.signatures += l.read.signatures(sigs).len() as u64;
         let applied = match &l.read {
-            Read::Scanned(s) => {
-                self.report.signatures += s.sigs.len() as u64;
-                if self.commune_rules {
-                    let doc = Document {
-                        commune: s.commune,
-                        kind: s.kind,
-                        date: s.date,
-                        body: canonical::parse_object(&line[s.body.clone()]),
-                        sigs: sigs[s.sigs.clone()].to_vec(),
-                    };
-                    Some(self.state.apply(&doc))
-                } else {
-                    None
-                }
-            }
-            Read::Parsed(p) => {
-                let Ok(e) = &**p else {
-                    unreachable!("returned above")
-                };
-                self.report.signatures += e.doc.sigs.len() as u64;
-                self.commune_rules.then(|| self.state.apply(&e.doc))
-            }
+            _ if !self.commune_rules => None,
+            Read::Scanned(s) => Some(self.state.apply(&Document {
+                commune: s.commune,
+                kind: s.kind,
+                date: s.date,
+                body: canonical::parse_object(&line[s.body.clone()]),
+                sigs: sigs[s.sigs.clone()].to_vec(),
+            })),
+            Read::Parsed(e) => Some(self.state.apply(&e.doc)),
+            Read::Refused(_) => None, // returned above
         };
         self.report.entries += 1;
         self.report.head = Some(link.hash);
