@@ -4,52 +4,62 @@
 //! A commune publishes its history as a chain file: JSON Lines, each line an
 //! entry that links to the previous one by hash and carries a document signed
 //! by its parties. This crate holds the whole protocol as specified in
-//! `spec/`; the `commonstock` binary only wires it to a command line.
+//! `spec/`; the `commonstock` binary (`src/cli/`) only wires it to a command
+//! line.
 //!
-//! Layers, bottom up, each a module named after the protocol concept it owns:
+//! # Layers
 //!
-//! | module | spec | owns |
+//! Each folder is a layer; a layer imports only from the layers below it
+//! (`tests/layers.rs` checks that, and that no two files import each other
+//! round a circle):
+//!
+//! | layer | spec | owns |
 //! |---|---|---|
-//! | [`canonical`] | 02 | the canonical JSON profile: parse, encode, compare |
-//! | [`b64`], [`date`] | 02 | binary fields and calendar dates |
-//! | [`hash`] | 03 | BLAKE3 with domain-separation contexts |
-//! | [`sig`] | 04 | the pinned Ed25519 rule set, single and batch |
-//! | [`document`] | 05 | the document envelope, its hash and signatures |
-//! | [`chain`] | 06 | entries, links, the genesis charter, the commune id |
-//! | [`checkpoint`] | 07 | checkpoints, cosignatures and fork proofs |
-//! | [`audit`] | 09 | the ordered checks and the verdict |
-//! | [`commune`] | 10 | the commune rules and the state they replay |
-//! | [`dividend`] | 11 | period closes: the figures, computed exactly |
-//! | [`conformance`] | conformance.md | test vectors, their generator, the runner |
-//! | [`draft`] | 05, 10 | building a document's body before anyone signs |
-//! | [`review`] | 05, 06, 10 | whether a document can still join a chain; how people read it |
-//! | [`chainfile`] | 06 | the chain on disk: atomic, locked appends |
-//! | [`keyfile`] | 05 (§5.6) | secret key files, plain or passphrase-encrypted |
-//! | [`statefile`] | 09 (§9.5) | the saved state of an incremental audit, on disk |
-//! | [`intern`] | — | numbered sets of ids, keys and hashes: a long chain's state, kept small |
+//! | [`protocol`] | 02–07 | canonical JSON, hashes, signatures, documents, the chain, checkpoints, rule ids |
+//! | [`commune`] | 10, 11 | the commune rules and the state they replay; the dividend figures |
+//! | [`audit`] | 09 | the ordered checks, the verdict, the saved state of an incremental audit |
+//! | [`report`] | 09.3, 11.7 | the statement and the dividend table for people and programs |
+//! | [`tools`] | 05, 06, 10 | drafting, review, chain and key files, synthetic communes |
+//! | [`conformance`] | conformance.md | the test vectors, their generator, the runner |
+//!
+//! [`atomic`] (files replaced atomically) sits beside them and imports
+//! nothing of the crate.
+//!
+//! # Builds
+//!
+//! The default feature `native` adds what needs an operating system: key
+//! and chain files, the system's random numbers, and the command line. With
+//! `--no-default-features` the library builds for `wasm32-unknown-unknown`
+//! (no threads, files or network are needed by the protocol, the commune
+//! rules, the audit or the reports).
+//!
+//! # Paths
+//!
+//! Every module is also re-exported at the crate root under its own name
+//! (`commonstock::chain`, `commonstock::dividend`, …): those are the public
+//! paths, stable across moves inside the layers.
 //!
 //! Every error carries a [`Rule`]: the spec's stable rule id.
 
+pub mod atomic;
 pub mod audit;
-pub mod b64;
-pub mod canonical;
-pub mod chain;
-pub mod chainfile;
-pub mod checkpoint;
 pub mod commune;
 pub mod conformance;
-pub mod date;
-pub mod dividend;
-pub mod document;
-pub mod draft;
-pub mod hash;
-pub mod intern;
-pub mod keyfile;
-pub mod review;
-pub mod rule;
-pub mod sig;
-pub mod simulate;
-pub mod statefile;
-pub mod statement;
+pub mod protocol;
+pub mod report;
+pub mod tools;
 
+pub use audit::statefile;
+pub use protocol::{b64, canonical, chain, checkpoint, date, document, hash, intern, rule, sig};
+pub use report::statement;
 pub use rule::Rule;
+#[cfg(feature = "native")]
+pub use tools::{chainfile, keyfile};
+pub use tools::{draft, review, simulate};
+
+/// The dividends: the figures of a period close ([`commune::dividend`]) and
+/// the table of them ([`report::dividends`]) under one public path.
+pub mod dividend {
+    pub use crate::commune::dividend::*;
+    pub use crate::report::dividends::*;
+}

@@ -1,19 +1,19 @@
 //! The commune state in the saved-state file of an incremental audit
-//! ([`crate::statefile`]): every field of every type the state holds,
+//! ([`crate::audit::statefile`]): every field of every type the state holds,
 //! private ones included, listed once here (this module is a child of
 //! `commune`, so it sees them), and the invariants the replay relies on,
 //! checked when a state is read.
 //!
 //! A field added to one of these types and not to its list does not compile.
 //! When a list, or a listed field's type, changes, bump
-//! [`crate::statefile::FORMAT_VERSION`].
+//! [`crate::audit::statefile::FORMAT_VERSION`].
 
 use super::{
     Agreement, Approval, Asset, Member, Paid, PaymentRecord, Periods, Row, Series, Settings, State,
     Thresholds,
 };
-use crate::date::Date;
-use crate::statefile::{persist_enum, persist_struct};
+use crate::protocol::date::Date;
+use crate::protocol::persist::{persist_enum, persist_struct};
 
 persist_struct!(State {
     name,

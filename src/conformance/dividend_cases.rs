@@ -12,16 +12,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Gen, covers, key, obj, row, s, signed};
-use crate::b64;
-use crate::canonical::{Object, Value};
-use crate::chain::{self, Builder};
+use crate::commune::dividend::{self, Figures, Inputs};
 use crate::commune::{self, State};
-use crate::date::Date;
-use crate::dividend::{self, Figures, Inputs};
-use crate::document::{Document, Kind};
-use crate::hash::{self, Hash};
-use crate::rule::Rule;
-use crate::sig::SecretKey;
+use crate::protocol::b64;
+use crate::protocol::canonical::{Object, Value};
+use crate::protocol::chain::{self, Builder};
+use crate::protocol::date::Date;
+use crate::protocol::document::{Document, Kind};
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::rule::Rule;
+use crate::protocol::sig::SecretKey;
 
 /// A small commune under construction: every document is applied to a
 /// [`State`] as it is added, and must be lawful.
@@ -237,7 +237,7 @@ impl Mini {
             .iter()
             .map(|(p, f)| dividend::figures_value(*p, f))
             .collect();
-        crate::canonical::encode(&Value::Array(rows))
+        crate::protocol::canonical::encode(&Value::Array(rows))
     }
 }
 

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::b64;
-use crate::sig::SecretKey;
+use crate::protocol::b64;
+use crate::protocol::sig::SecretKey;
 
 const PREFIX: &str = "commonstock-secret-key-v1 ";
 
@@ -168,7 +168,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let tmp = dir.join(tmp_name);
     let result = (|| {
         let mut f = create_private(&tmp)?;
-        crate::chainfile::write_in_halves(&mut f, bytes, "key")?;
+        crate::atomic::write_in_halves(&mut f, bytes, "key")?;
         f.sync_all()?;
         fs::hard_link(&tmp, path)
     })();
@@ -270,12 +270,7 @@ fn read_private(path: &Path) -> Result<Zeroizing<String>, Error> {
     Ok(text)
 }
 
-/// A short fingerprint of a public key for people to compare: the first 12
-/// characters (72 bits) of its base64url form, so it is also a prefix of the
-/// key as every document and report writes it.
-pub fn fingerprint(public_key: &[u8; 32]) -> String {
-    b64::encode(public_key)[..12].to_string()
-}
+pub use crate::protocol::sig::fingerprint;
 
 #[cfg(test)]
 mod tests {

@@ -32,14 +32,14 @@
 
 use std::path::Path;
 
-use crate::canonical::{self, Object, Value};
-use crate::chain;
 use crate::commune::{self, Finding};
-use crate::date::Date;
-use crate::document::{Document, Kind};
-use crate::hash::{self, Hash};
-use crate::review::Money;
-use crate::rule::Rule;
+use crate::protocol::canonical::{self, Object, Value};
+use crate::protocol::chain;
+use crate::protocol::date::Date;
+use crate::protocol::document::{Document, Kind};
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::rule::Rule;
+use crate::tools::review::Money;
 
 /// Why a draft could not be built.
 #[derive(Debug)]
@@ -304,8 +304,8 @@ pub fn fill_period_close(body: &mut Object, state: &commune::State, date: Date) 
     let mut st = state.clone();
     st.advance(date);
     let period = st.periods.next;
-    let figures = crate::dividend::compute(&st.close_inputs(period));
-    *body = crate::dividend::close_body(period, &figures);
+    let figures = crate::commune::dividend::compute(&st.close_inputs(period));
+    *body = crate::commune::dividend::close_body(period, &figures);
 }
 
 /// Builds the unsigned document and checks its body's own rules (spec

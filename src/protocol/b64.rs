@@ -13,8 +13,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::Rule;
-use crate::canonical::Error;
+use crate::protocol::canonical::Error;
+use crate::protocol::rule::Rule;
 
 /// The unpadded base64url encoding of `bytes`.
 pub fn encode(bytes: &[u8]) -> String {

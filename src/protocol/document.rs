@@ -15,11 +15,11 @@
 
 use std::fmt;
 
-use crate::canonical::{self, Object, Value};
-use crate::date::Date;
-use crate::hash::{self, Hash};
-use crate::rule::Rule;
-use crate::{b64, sig};
+use crate::protocol::canonical::{self, Object, Value};
+use crate::protocol::date::Date;
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::rule::Rule;
+use crate::protocol::{b64, sig};
 
 /// The protocol version this crate implements.
 pub const VERSION: i64 = 1;

@@ -54,7 +54,7 @@ use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::Rule;
+use crate::protocol::rule::Rule;
 
 /// LIM-2: the maximum nesting depth. Each array or object opened adds one
 /// level; a scalar at the top level has depth 0, `[]` has depth 1. Opening a
@@ -129,7 +129,17 @@ impl Eq for Name {}
 macro_rules! known_names {
     ($($n:literal),* $(,)?) => {
         /// Member names of the protocol's records, in byte order.
-        #[cfg(test)]
+        /// An exact integer for the JSON report: a JSON integer within the ENC-6
+/// range, else a decimal string; null when absent (spec 9.3).
+pub fn number(n: Option<i128>) -> Value {
+    match n {
+        None => Value::Null,
+        Some(n) if n.unsigned_abs() <= MAX_INT as u128 => Value::Int(n as i64),
+        Some(n) => Value::from(n.to_string()),
+    }
+}
+
+#[cfg(test)]
         const KNOWN_NAMES: [&str; [$($n),*].len()] = [$($n),*];
 
         /// The known name equal to `s` (a `match`, which

@@ -38,14 +38,14 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::chain::Entry;
 use crate::commune::Finding;
-use crate::document::Document;
-use crate::hash::{self, Hash};
-use crate::review::{self, Chain, Standing};
+use crate::protocol::chain::Entry;
+use crate::protocol::document::Document;
+use crate::protocol::hash::{self, Hash};
+use crate::tools::review::{self, Chain, Standing};
 
-/// The environment variable of the fault-injection hook (tests only).
-pub const FAULT_ENV: &str = "COMMONSTOCK_FAULT";
+pub use crate::atomic::{FAULT_ENV, replace_file};
+use crate::atomic::{fault_set, sibling};
 
 /// The steps of an append at which a fault can be injected, in order.
 pub const STEPS: &[&str] = &[
@@ -118,21 +118,11 @@ pub struct Appended {
     pub summary: String,
 }
 
-fn fault_set(want: &str) -> bool {
-    std::env::var_os(FAULT_ENV).is_some_and(|v| v == want)
-}
-
 /// The fault hook: aborts at `step` when asked to (see the module doc).
 fn step(step: &str) {
     if fault_set(&format!("append:{step}")) {
         std::process::abort();
     }
-}
-
-fn sibling(path: &Path, suffix: &str, hidden: bool) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let dot = if hidden { "." } else { "" };
-    path.with_file_name(format!("{dot}{name}{suffix}"))
 }
 
 fn dir_of(path: &Path) -> PathBuf {
@@ -248,38 +238,4 @@ fn remove_stale_temporaries(path: &Path) {
             }
         }
     }
-}
-
-/// Writes `bytes` to a new temporary file in two halves, with the fault
-/// sites `SITE:partial` (abort between the halves) and `SITE:enospc` (fail
-/// between them as a full disk does).
-pub(crate) fn write_in_halves(f: &mut File, bytes: &[u8], site: &str) -> io::Result<()> {
-    let (first, second) = bytes.split_at(bytes.len() / 2);
-    f.write_all(first)?;
-    if fault_set(&format!("{site}:enospc")) {
-        return Err(io::Error::from_raw_os_error(28));
-    }
-    if fault_set(&format!("{site}:partial")) {
-        std::process::abort();
-    }
-    f.write_all(second)
-}
-
-/// Replaces the file at `path` with `bytes` atomically (temporary file,
-/// fsync, rename): for document and checkpoint files being signed.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = sibling(path, &format!(".tmp.{}", std::process::id()), true);
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        if let Ok(m) = fs::metadata(path) {
-            f.set_permissions(m.permissions())?;
-        }
-        write_in_halves(&mut f, bytes, "write")?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }

@@ -10,12 +10,12 @@
 
 use std::fmt;
 
-use crate::canonical::{self, Object, Value};
-use crate::chain::{self, Entry};
-use crate::document::{self, Signature};
-use crate::hash::Hash;
-use crate::rule::Rule;
-use crate::sig;
+use crate::protocol::canonical::{self, Object, Value};
+use crate::protocol::chain::{self, Entry};
+use crate::protocol::document::{self, Signature};
+use crate::protocol::hash::Hash;
+use crate::protocol::rule::Rule;
+use crate::protocol::sig;
 
 /// The ASCII tag that starts every checkpoint signing message.
 pub const SIGNATURE_TAG: &[u8] = b"commonstock v1 checkpoint signature";

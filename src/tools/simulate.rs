@@ -22,15 +22,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::b64;
-use crate::canonical::{Object, Value};
-use crate::chain::{self, Builder, Entry};
+use crate::commune::dividend;
 use crate::commune::{self, State};
-use crate::date::Date;
-use crate::dividend;
-use crate::document::{Document, Kind};
-use crate::hash::{self, Hash};
-use crate::sig::SecretKey;
+use crate::protocol::b64;
+use crate::protocol::canonical::{Object, Value};
+use crate::protocol::chain::{self, Builder, Entry};
+use crate::protocol::date::Date;
+use crate::protocol::document::{Document, Kind};
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::sig::SecretKey;
 
 /// What to generate.
 #[derive(Clone, Debug)]

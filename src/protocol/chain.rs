@@ -17,12 +17,12 @@
 use std::fmt;
 use std::io::{self, BufRead};
 
-use crate::canonical::{self, Object, Value};
-use crate::date::Date;
-use crate::document::{self, Document, Kind};
-use crate::hash::{self, Hash};
-use crate::intern::Numbered;
-use crate::rule::Rule;
+use crate::protocol::canonical::{self, Object, Value};
+use crate::protocol::date::Date;
+use crate::protocol::document::{self, Document, Kind};
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::intern::Numbered;
+use crate::protocol::rule::Rule;
 
 /// The longest line, LF included (LIM-1).
 pub const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -286,7 +286,9 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
     at = canonical::skip_canonical(line, at, 2)?;
     let body = body_start..at;
     lit(&mut at, b",\"commune\":\"")?;
-    let commune = Hash(crate::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?);
+    let commune = Hash(crate::protocol::b64::decode_bytes::<32>(fixed(
+        &mut at, 43,
+    )?)?);
     lit(&mut at, b",\"date\":\"")?;
     let date = Date::parse(std::str::from_utf8(fixed(&mut at, 10)?).ok()?).ok()?;
     lit(&mut at, b",\"kind\":")?;
@@ -298,9 +300,9 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
     let first = sigs.len();
     loop {
         lit(&mut at, b"{\"key\":\"")?;
-        let key = crate::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?;
+        let key = crate::protocol::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?;
         lit(&mut at, b",\"sig\":\"")?;
-        let sig = crate::b64::decode_bytes::<64>(fixed(&mut at, 86)?)?;
+        let sig = crate::protocol::b64::decode_bytes::<64>(fixed(&mut at, 86)?)?;
         lit(&mut at, b"}")?;
         // DOC-4: strictly ascending keys.
         if sigs.len() > first && sigs[sigs.len() - 1].key >= key {
@@ -319,7 +321,9 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
     lit(&mut at, b",\"v\":1}")?;
     let doc_end = at;
     lit(&mut at, b",\"prev\":\"")?;
-    let prev = Hash(crate::b64::decode_bytes::<32>(fixed(&mut at, 43)?)?);
+    let prev = Hash(crate::protocol::b64::decode_bytes::<32>(fixed(
+        &mut at, 43,
+    )?)?);
     lit(&mut at, b",\"seq\":")?;
     if line.get(at) == Some(&b'-') {
         return None;
@@ -440,7 +444,7 @@ pub fn tail_link(line: &[u8]) -> Option<(Hash, u64)> {
         return None;
     }
     let seq = std::str::from_utf8(digits).ok()?.parse().ok()?;
-    let prev = crate::b64::decode::<32>(std::str::from_utf8(prev).ok()?).ok()?;
+    let prev = crate::protocol::b64::decode::<32>(std::str::from_utf8(prev).ok()?).ok()?;
     Some((Hash(prev), seq))
 }
 
@@ -484,7 +488,7 @@ pub struct Linker {
 
 // The links in the saved-state file of an incremental audit: every field, in
 // order. Bump `statefile::FORMAT_VERSION` when this list or a type changes.
-crate::statefile::persist_struct!(Linker {
+crate::protocol::persist::persist_struct!(Linker {
     next_seq,
     prev,
     commune,

@@ -80,15 +80,16 @@ use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha512};
 
-use crate::canonical::{self, Object, Value};
-use crate::chain::{self, Builder};
-use crate::checkpoint::{Checkpoint, ForkProof};
-use crate::date::Date;
-use crate::document::{Document, Kind, Signature};
-use crate::hash::{self, Hash};
-use crate::rule::Rule;
-use crate::sig::{self, SecretKey};
-use crate::{audit, b64, commune};
+use crate::protocol::b64;
+use crate::protocol::canonical::{self, Object, Value};
+use crate::protocol::chain::{self, Builder};
+use crate::protocol::checkpoint::{Checkpoint, ForkProof};
+use crate::protocol::date::Date;
+use crate::protocol::document::{Document, Kind, Signature};
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::rule::Rule;
+use crate::protocol::sig::{self, SecretKey};
+use crate::{audit, commune};
 
 /// The version of the runner's `--json` report.
 pub const REPORT_SCHEMA: &str = "commonstock-conformance-v1";

@@ -9,9 +9,9 @@
 use std::io::{self, Write};
 
 use crate::audit::number;
-use crate::b64;
-use crate::canonical::{Object, Value};
 use crate::commune::{Arrear, State};
+use crate::protocol::b64;
+use crate::protocol::canonical::{Object, Value};
 
 fn obj(members: Vec<(&str, Value)>) -> Value {
     let mut o = Object::new();
@@ -25,7 +25,7 @@ fn money(n: i128) -> Value {
     number(Some(n))
 }
 
-fn date_or_null(d: Option<crate::date::Date>) -> Value {
+fn date_or_null(d: Option<crate::protocol::date::Date>) -> Value {
     d.map_or(Value::Null, |d| Value::from(d.to_string()))
 }
 
@@ -39,7 +39,7 @@ fn outstanding(state: &State, id: &str) -> i128 {
 
 /// Dividends declared by the closes and not paid (yet).
 pub fn dividends_payable(state: &State) -> i128 {
-    crate::dividend::member_totals(state)
+    crate::report::dividends::member_totals(state)
         .iter()
         .map(|(_, declared, paid)| declared - paid)
         .sum()

@@ -1,5 +1,7 @@
-//! The audit: every check of a chain, in the spec's fixed order, and the
-//! verdict (spec/09-audit.md).
+//! The audit layer: every check of a chain, in the spec's fixed order, and
+//! the verdict (spec/09-audit.md); [`statefile`] keeps its state on disk for
+//! an incremental audit (§9.5). It stands on [`crate::commune`] and
+//! [`crate::protocol`].
 //!
 //! The integrity layers run entry by entry: encoding (ENC, LIM), the entry
 //! and its envelope (CHN-1, DOC), the links (CHN-2 to CHN-7), then the
@@ -9,7 +11,7 @@
 //! layer order, so every conforming auditor reports the same one.
 //!
 //! Signatures are verified in batches across entries (a batch gives each
-//! item exactly its single verdict, see [`crate::sig`]): structural checks
+//! item exactly its single verdict, see [`crate::protocol::sig`]): structural checks
 //! run ahead, and a batch is flushed before any verdict is reported, so a
 //! bad signature at entry 5 is reported before a broken link at entry 7.
 //!
@@ -22,19 +24,21 @@
 //! commune's state, which grows with the commune, not with the file
 //! (docs/performance.md says by how much).
 
+pub mod statefile;
+
 use std::collections::BTreeMap;
 use std::io::{self, BufRead};
 use std::sync::{Arc, Mutex, mpsc};
 
-use crate::canonical::{self, Object, Value};
-use crate::chain::{self, Entry, LineReader, Linker, ReadError};
-use crate::checkpoint::Checkpoint;
+use crate::commune::dividend::Figures;
 use crate::commune::{self, State};
-use crate::dividend::Figures;
-use crate::document::{Document, Kind, Signature, signing_message};
-use crate::hash::{self, Hash};
-use crate::rule::Rule;
-use crate::sig;
+use crate::protocol::canonical::{self, Object, Value};
+use crate::protocol::chain::{self, Entry, LineReader, Linker, ReadError};
+use crate::protocol::checkpoint::Checkpoint;
+use crate::protocol::document::{Document, Kind, Signature, signing_message};
+use crate::protocol::hash::{self, Hash};
+use crate::protocol::rule::Rule;
+use crate::protocol::sig;
 
 /// The version of the `--json` report format (spec 9.3).
 pub const REPORT_SCHEMA: &str = "commonstock-audit-v1";
@@ -116,15 +120,7 @@ impl Finding {
     }
 }
 
-/// An exact integer for the JSON report: a JSON integer within the ENC-6
-/// range, else a decimal string; null when absent (spec 9.3).
-pub fn number(n: Option<i128>) -> Value {
-    match n {
-        None => Value::Null,
-        Some(n) if n.unsigned_abs() <= canonical::MAX_INT as u128 => Value::Int(n as i64),
-        Some(n) => Value::from(n.to_string()),
-    }
-}
+pub use crate::protocol::canonical::number;
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -189,7 +185,7 @@ impl Report {
             Value::Array(
                 self.dividends
                     .iter()
-                    .map(|(p, f)| crate::dividend::figures_value(*p, f))
+                    .map(|(p, f)| crate::commune::dividend::figures_value(*p, f))
                     .collect(),
             ),
         );
@@ -228,7 +224,7 @@ pub struct Outcome {
 
 /// An audit's state after a prefix of a chain that passed every integrity
 /// check: what an incremental audit resumes from (spec 9.5). It is an
-/// implementation artefact, not part of the protocol; [`crate::statefile`]
+/// implementation artefact, not part of the protocol; [`crate::audit::statefile`]
 /// writes it to a file and reads it back.
 #[derive(Clone, Debug)]
 pub struct Saved {
@@ -774,15 +770,15 @@ fn check_checkpoint(
         return Some(finding(e.rule, Some(e.field), e.detail));
     }
     let mismatch = if Some(cp.commune) != linker.commune() {
-        Some(crate::checkpoint::Mismatch::Commune {
+        Some(crate::protocol::checkpoint::Mismatch::Commune {
             chain: linker.commune().unwrap_or_default(),
         })
     } else if cp.size > linker.len() {
-        Some(crate::checkpoint::Mismatch::Shorter {
+        Some(crate::protocol::checkpoint::Mismatch::Shorter {
             chain_size: linker.len(),
         })
     } else if at_size != Some(cp.head) {
-        Some(crate::checkpoint::Mismatch::Head {
+        Some(crate::protocol::checkpoint::Mismatch::Head {
             chain_head: at_size.unwrap_or_default(),
         })
     } else {

@@ -11,7 +11,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::b64;
+use crate::protocol::b64;
 
 /// Context for the commune id, over the canonical bytes of the charter body.
 pub const COMMUNE_CONTEXT: &str = "commonstock v1 commune id";

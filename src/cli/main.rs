@@ -18,6 +18,11 @@ use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
 use commonstock::{b64, canonical, dividend, keyfile, statefile, statement};
 
+mod checkpoints;
+mod common;
+mod documents;
+mod keys;
+mod log;
 mod workflow;
 
 #[derive(Parser)]
@@ -187,7 +192,7 @@ fn main() -> ExitCode {
                 println!("{}", b64::encode(&key.public_key()));
                 ExitCode::SUCCESS
             })
-            .map_err(|e| workflow::Failure::Usage(e.to_string())),
+            .map_err(|e| common::Failure::Usage(e.to_string())),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "commonstock", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -195,8 +200,8 @@ fn main() -> ExitCode {
         Command::Man => clap_mangen::Man::new(Cli::command())
             .render(&mut io::stdout())
             .map(|()| ExitCode::SUCCESS)
-            .map_err(|e| workflow::Failure::Usage(e.to_string())),
-        command => run(command).map_err(workflow::Failure::Usage),
+            .map_err(|e| common::Failure::Usage(e.to_string())),
+        command => run(command).map_err(common::Failure::Usage),
     };
     match result {
         Ok(code) => code,

@@ -10,8 +10,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::Rule;
-use crate::canonical::Error;
+use crate::protocol::canonical::Error;
+use crate::protocol::rule::Rule;
 
 /// A day of the proleptic Gregorian calendar, 0001-01-01 to 9999-12-31.
 ///
@@ -216,6 +216,14 @@ impl FromStr for Date {
     type Err = Error;
     fn from_str(s: &str) -> Result<Date, Error> {
         Date::parse(s)
+    }
+}
+
+/// A month index as `YYYY-MM`.
+pub fn month_name(index: i64) -> String {
+    match Date::from_month_index(index, 1) {
+        Some(d) => format!("{:04}-{:02}", d.year(), d.month()),
+        None => format!("month {index}"),
     }
 }
 

@@ -107,7 +107,7 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha512};
 
-use crate::Rule;
+use crate::protocol::rule::Rule;
 
 /// Length of an encoded public key.
 pub const PUBLIC_KEY_LEN: usize = 32;
@@ -364,6 +364,7 @@ impl SecretKey {
     }
 
     /// A fresh key from the operating system's random number generator.
+    #[cfg(feature = "native")]
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut seed = zeroize::Zeroizing::new([0u8; 32]);
         getrandom::fill(seed.as_mut())?;
@@ -390,6 +391,13 @@ impl fmt::Debug for SecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretKey(<redacted>)")
     }
+}
+
+/// A short fingerprint of a public key for people to compare: the first 12
+/// characters (72 bits) of its base64url form, so it is also a prefix of the
+/// key as every document and report writes it.
+pub fn fingerprint(public_key: &[u8; 32]) -> String {
+    crate::protocol::b64::encode(public_key)[..12].to_string()
 }
 
 #[cfg(test)]

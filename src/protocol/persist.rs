@@ -1,294 +1,42 @@
-//! The saved-state file of an incremental audit (spec/09-audit.md §9.5):
-//! an [`crate::audit::Saved`] on disk, so `commonstock audit --resume` can audit a
-//! grown chain in proportion to its new entries.
+//! The byte encoding of saved state: a minimal, canonical binary form for
+//! every type an incremental audit keeps (spec/09-audit.md §9.5 describes
+//! the file; this module only encodes values).
 //!
-//! The file is an implementation artefact, not part of the protocol, and it
-//! is trusted input: whoever resumes from it trusts the audit that wrote it.
-//! What this module guarantees is that a file that is not exactly what an
-//! audit wrote (truncated, edited, another format version, not a state file
-//! at all) is refused with an [`Error`], never read into a wrong state and
-//! never a panic.
+//! It lives in the protocol layer because the types it persists live at
+//! every layer (the links of [`crate::protocol::chain`], the commune's state, the
+//! audit's findings): each layer lists its own fields with
+//! [`persist_struct!`] next to its types, and the file around them (magic,
+//! header, checksum) is [`crate::audit::statefile`]'s.
 //!
-//! **Layout.** All fixed-width integers are little-endian.
-//!
-//! | bytes | what |
-//! |---|---|
-//! | 24 | magic, `commonstock audit state` and LF |
-//! | 4 | format version ([`FORMAT_VERSION`]) |
-//! | 32 | the commune id |
-//! | 8 | the number of entries the state covers |
-//! | 32 | the head: the entry hash of the last of them |
-//! | 8 | the number of signatures verified valid in them |
-//! | 8 | the length *n* of the body |
-//! | *n* | the body: the [`crate::audit::Saved`], encoded as below |
-//! | 32 | the checksum: `BLAKE3-derive_key(`[`CHECKSUM_CONTEXT`]`, every byte before it)` |
-//!
-//! The header repeats what the body says about the prefix (commune, size,
-//! head, signatures) so the state is bound to what it covers and a reader
-//! can say what a file is without decoding it; on reading, the two must
-//! agree.
-//!
-//! **Body encoding** (the crate-internal trait `Persist`): unsigned and signed integers as
-//! LEB128 varints (signed ones zigzag-mapped), minimal length only; `bool`
-//! and `Option` tags as one byte (0 or 1); strings and sequences as a
-//! varint count then their items; `[u8; N]` and hashes as N raw bytes;
-//! dates as a varint day number; rules and document kinds by their spec
-//! names. Maps and sets are written in ascending key order (hash maps and
-//! sets are sorted first) and must be read back strictly ascending, so the
-//! same state always gives the same bytes. A struct is its fields in
-//! declaration order, with no names or tags; an enum is a one-byte variant
-//! tag then the variant's fields.
-//!
-//! **Field lists.** Each struct's fields are listed once, with
-//! `persist_struct!` (and `persist_enum!`): the audit's part below, the
-//! commune state's in `commune/saved.rs`, the links' next to
-//! [`crate::chain::Linker`]. The macros destructure the struct without
-//! `..`, so a field added to a type and not to its list does not compile.
-//! **Bump [`FORMAT_VERSION`] whenever any list, or a listed field's type,
-//! changes**: an old file is then refused ("audit the chain in full")
-//! instead of misread.
-//!
-//! **Reading** never trusts a length: every count is bounded by the bytes
-//! that remain, nothing is preallocated beyond a small bound, and every
-//! error is typed. The file is written atomically
-//! ([`crate::chainfile::replace_file`]: temporary file, fsync, rename), so
-//! a crash leaves the previous state or the new one, never half of one.
+//! Integers are minimal LEB128 varints (signed ones zigzagged), strings and
+//! collections a count then the items, sets and maps in ascending order with
+//! no repeats; a reader never reads past its end and never preallocates more
+//! than a bound before the items are there.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt;
 use std::hash::BuildHasher;
-use std::io;
-use std::path::Path;
 use std::sync::Arc;
 
-use crate::audit::{Finding, Saved};
-use crate::date::Date;
-use crate::document::Kind;
-use crate::hash::Hash;
-use crate::intern::{Interner, Numbered};
-use crate::rule::Rule;
+use crate::protocol::date::Date;
+use crate::protocol::document::Kind;
+use crate::protocol::hash::Hash;
+use crate::protocol::intern::{Interner, Numbered};
+use crate::protocol::rule::Rule;
 
-/// The first bytes of every state file.
-pub const MAGIC: &[u8; 24] = b"commonstock audit state\n";
-/// The version of the layout and of every field list. See the module doc.
-pub const FORMAT_VERSION: u32 = 2;
-/// The BLAKE3 key-derivation context of the checksum.
-pub const CHECKSUM_CONTEXT: &str = "commonstock audit state checksum";
-
-/// Bytes before the body.
-const HEADER_LEN: usize = 24 + 4 + 32 + 8 + 32 + 8 + 8;
-const CHECKSUM_LEN: usize = 32;
 /// The most bytes a collection preallocates before its items are read.
 const MAX_PREALLOC_BYTES: usize = 1 << 16;
 
-/// Why a state file was refused.
+/// A body that is not a valid encoding: the byte offset in the file and
+/// what is wrong there.
 #[derive(Debug)]
-pub enum Error {
-    /// Reading or writing the file failed.
-    Io(io::Error),
-    /// The file does not start with [`MAGIC`].
-    NotAState,
-    /// Another format version (a state written by another version of
-    /// commonstock).
-    Version(u32),
-    /// The checksum does not match or the file is cut short: the file was
-    /// truncated or changed after it was written.
-    Corrupt(String),
-    /// The checksum matches but the content is not a valid state: the byte
-    /// offset in the file and what is wrong there.
-    Malformed(usize, String),
+pub(crate) struct Malformed {
+    pub(crate) offset: usize,
+    pub(crate) detail: String,
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const AGAIN: &str = "audit the chain in full and save a new state";
-        match self {
-            Error::Io(e) => write!(f, "cannot read the state: {e}"),
-            Error::NotAState => write!(f, "not a commonstock audit state file"),
-            Error::Version(v) => write!(
-                f,
-                "a state file of format version {v}; this commonstock reads version {FORMAT_VERSION}: {AGAIN}"
-            ),
-            Error::Corrupt(d) => write!(
-                f,
-                "corrupt state file ({d}): it was truncated or changed after it was written; {AGAIN}"
-            ),
-            Error::Malformed(at, d) => write!(f, "invalid state file at byte {at}: {d}; {AGAIN}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
-
-impl From<io::Error> for Error {
-    fn from(e: io::Error) -> Self {
-        Error::Io(e)
-    }
-}
-
-/// What a state file covers, from its header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Header {
-    pub commune: Hash,
-    /// Entries of the audited prefix.
-    pub entries: u64,
-    /// The entry hash of the prefix's last entry.
-    pub head: Hash,
-    /// Signatures verified valid in the prefix.
-    pub signatures: u64,
-}
-
-impl Header {
-    /// What `saved` covers.
-    pub fn of(saved: &Saved) -> Header {
-        Header {
-            commune: saved.linker.commune().unwrap_or_default(),
-            entries: saved.linker.len(),
-            head: saved.linker.head(),
-            signatures: saved.signatures,
-        }
-    }
-}
-
-/// The file's bytes for `saved`: the same state always gives the same bytes.
-pub fn encode(saved: &Saved) -> Vec<u8> {
-    let mut body = Writer::default();
-    saved.write(&mut body);
-    let h = Header::of(saved);
-    let mut out = Vec::with_capacity(HEADER_LEN + body.0.len() + CHECKSUM_LEN);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&h.commune.0);
-    out.extend_from_slice(&h.entries.to_le_bytes());
-    out.extend_from_slice(&h.head.0);
-    out.extend_from_slice(&h.signatures.to_le_bytes());
-    out.extend_from_slice(&(body.0.len() as u64).to_le_bytes());
-    out.extend_from_slice(&body.0);
-    let sum = checksum(&out);
-    out.extend_from_slice(&sum);
-    out
-}
-
-fn checksum(bytes: &[u8]) -> [u8; 32] {
-    *blake3::Hasher::new_derive_key(CHECKSUM_CONTEXT)
-        .update(bytes)
-        .finalize()
-        .as_bytes()
-}
-
-fn le_u64(b: &[u8], at: usize) -> u64 {
-    let mut a = [0; 8];
-    a.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(a)
-}
-
-fn hash_at(b: &[u8], at: usize) -> Hash {
-    let mut a = [0; 32];
-    a.copy_from_slice(&b[at..at + 32]);
-    Hash(a)
-}
-
-/// Checks the magic, the version and the checksum, and returns the header.
-fn check(bytes: &[u8]) -> Result<Header, Error> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(Error::NotAState);
-    }
-    if bytes.len() < HEADER_LEN + CHECKSUM_LEN {
-        return Err(Error::Corrupt(format!(
-            "{} bytes, shorter than any state",
-            bytes.len()
-        )));
-    }
-    let mut v = [0; 4];
-    v.copy_from_slice(&bytes[24..28]);
-    let version = u32::from_le_bytes(v);
-    if version != FORMAT_VERSION {
-        return Err(Error::Version(version));
-    }
-    let (content, sum) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
-    if checksum(content) != sum {
-        return Err(Error::Corrupt("checksum mismatch".into()));
-    }
-    let body_len = le_u64(bytes, HEADER_LEN - 8);
-    if body_len != (content.len() - HEADER_LEN) as u64 {
-        return Err(Error::Malformed(
-            HEADER_LEN - 8,
-            format!(
-                "body length {body_len}, the file holds {}",
-                content.len() - HEADER_LEN
-            ),
-        ));
-    }
-    Ok(Header {
-        commune: hash_at(bytes, 28),
-        entries: le_u64(bytes, 60),
-        head: hash_at(bytes, 68),
-        signatures: le_u64(bytes, 100),
-    })
-}
-
-/// What a state file covers, from its header (checked, body not decoded).
-pub fn header(bytes: &[u8]) -> Result<Header, Error> {
-    check(bytes)
-}
-
-/// The state in a file's bytes, or why they are refused.
-pub fn decode(bytes: &[u8]) -> Result<Saved, Error> {
-    let header = check(bytes)?;
-    let body = &bytes[HEADER_LEN..bytes.len() - CHECKSUM_LEN];
-    let mut r = Reader {
-        bytes: body,
-        pos: 0,
-        base: HEADER_LEN,
-        shared: HashSet::new(),
-    };
-    let saved = Saved::read(&mut r)?;
-    if r.remaining() != 0 {
-        return Err(r.malformed(format!("{} bytes after the state", r.remaining())));
-    }
-    if Header::of(&saved) != header {
-        return Err(Error::Malformed(
-            MAGIC.len() + 4,
-            "the header does not match the state".into(),
-        ));
-    }
-    saved_consistent(&saved).map_err(|d| Error::Malformed(HEADER_LEN, d))?;
-    Ok(saved)
-}
-
-/// The invariants the audit relies on when it resumes (so that even a
-/// state file crafted with a valid checksum cannot make it panic).
-fn saved_consistent(s: &Saved) -> Result<(), String> {
-    let n = s.linker.len();
-    if (n > 0) != s.linker.commune().is_some() || (n > 0) != s.linker.last_date().is_some() {
-        return Err("the links do not match the number of entries".into());
-    }
-    if s.signatures > n.saturating_mul(crate::document::MAX_SIGNATURES as u64) {
-        return Err("more signatures than the entries can hold".into());
-    }
-    if s.commune_rules && n > 0 && s.state.settings.is_none() {
-        return Err("the commune rules run but no charter was applied".into());
-    }
-    s.state.consistent()
-}
-
-/// Reads and decodes the state file at `path`.
-pub fn load(path: &Path) -> Result<Saved, Error> {
-    decode(&std::fs::read(path)?)
-}
-
-/// Writes `saved` to `path` atomically (temporary file, fsync, rename): a
-/// crash leaves the previous file or the new one.
-pub fn save(path: &Path, saved: &Saved) -> io::Result<()> {
-    crate::chainfile::replace_file(path, &encode(saved))
-}
-
-// ---------------------------------------------------------------------------
-// The encoding
 
 /// The body being written.
 #[derive(Default)]
-pub(crate) struct Writer(Vec<u8>);
+pub(crate) struct Writer(pub(crate) Vec<u8>);
 
 impl Writer {
     pub(crate) fn byte(&mut self, b: u8) {
@@ -326,16 +74,29 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `bytes`, which start at offset `base` in the file.
+    pub(crate) fn new(bytes: &'a [u8], base: usize) -> Self {
+        Reader {
+            bytes,
+            pos: 0,
+            base,
+            shared: HashSet::new(),
+        }
+    }
+
     pub(crate) fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
     /// An error at the current position.
-    pub(crate) fn malformed(&self, detail: impl Into<String>) -> Error {
-        Error::Malformed(self.base + self.pos, detail.into())
+    pub(crate) fn malformed(&self, detail: impl Into<String>) -> Malformed {
+        Malformed {
+            offset: self.base + self.pos,
+            detail: detail.into(),
+        }
     }
 
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], Malformed> {
         if n > self.remaining() {
             return Err(self.malformed(format!(
                 "{n} bytes wanted, {} left in the body",
@@ -347,12 +108,12 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    pub(crate) fn byte(&mut self) -> Result<u8, Error> {
+    pub(crate) fn byte(&mut self) -> Result<u8, Malformed> {
         Ok(self.take(1)?[0])
     }
 
     /// A minimal LEB128 varint of at most 128 bits.
-    pub(crate) fn varint(&mut self) -> Result<u128, Error> {
+    pub(crate) fn varint(&mut self) -> Result<u128, Malformed> {
         let start = self.pos;
         let mut v: u128 = 0;
         let mut shift = 0u32;
@@ -376,7 +137,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A count of items of at least one byte each: at most what remains.
-    pub(crate) fn len(&mut self) -> Result<usize, Error> {
+    pub(crate) fn len(&mut self) -> Result<usize, Malformed> {
         let start = self.pos;
         let n = self.varint()?;
         if n > self.remaining() as u128 {
@@ -398,7 +159,7 @@ fn prealloc<T>(n: usize) -> usize {
 /// A value in the state file's body encoding (see the module doc).
 pub(crate) trait Persist: Sized {
     fn write(&self, w: &mut Writer);
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error>;
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed>;
 }
 
 /// Implements [`Persist`] for a struct from its field list, in declaration
@@ -407,15 +168,15 @@ pub(crate) trait Persist: Sized {
 /// fields are visible.
 macro_rules! persist_struct {
     ($ty:ident { $($field:ident),* $(,)? }) => {
-        impl $crate::statefile::Persist for $ty {
-            fn write(&self, w: &mut $crate::statefile::Writer) {
+        impl $crate::protocol::persist::Persist for $ty {
+            fn write(&self, w: &mut $crate::protocol::persist::Writer) {
                 let $ty { $($field),* } = self;
-                $( $crate::statefile::Persist::write($field, w); )*
+                $( $crate::protocol::persist::Persist::write($field, w); )*
             }
             fn read(
-                r: &mut $crate::statefile::Reader<'_>,
-            ) -> Result<Self, $crate::statefile::Error> {
-                Ok($ty { $($field: $crate::statefile::Persist::read(r)?),* })
+                r: &mut $crate::protocol::persist::Reader<'_>,
+            ) -> Result<Self, $crate::protocol::persist::Malformed> {
+                Ok($ty { $($field: $crate::protocol::persist::Persist::read(r)?),* })
             }
         }
     };
@@ -428,20 +189,20 @@ pub(crate) use persist_struct;
 /// must be listed.
 macro_rules! persist_enum {
     ($ty:ident { $($tag:literal => $var:ident { $($field:ident),* $(,)? }),* $(,)? }) => {
-        impl $crate::statefile::Persist for $ty {
-            fn write(&self, w: &mut $crate::statefile::Writer) {
+        impl $crate::protocol::persist::Persist for $ty {
+            fn write(&self, w: &mut $crate::protocol::persist::Writer) {
                 match self {
                     $($ty::$var { $($field),* } => {
                         w.byte($tag);
-                        $( $crate::statefile::Persist::write($field, w); )*
+                        $( $crate::protocol::persist::Persist::write($field, w); )*
                     })*
                 }
             }
             fn read(
-                r: &mut $crate::statefile::Reader<'_>,
-            ) -> Result<Self, $crate::statefile::Error> {
+                r: &mut $crate::protocol::persist::Reader<'_>,
+            ) -> Result<Self, $crate::protocol::persist::Malformed> {
                 match r.byte()? {
-                    $($tag => Ok($ty::$var { $($field: $crate::statefile::Persist::read(r)?),* }),)*
+                    $($tag => Ok($ty::$var { $($field: $crate::protocol::persist::Persist::read(r)?),* }),)*
                     t => Err(r.malformed(format!(
                         "unknown {} variant {t}",
                         stringify!($ty)
@@ -459,7 +220,7 @@ macro_rules! persist_unsigned {
             fn write(&self, w: &mut Writer) {
                 w.varint(*self as u128);
             }
-            fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+            fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
                 let v = r.varint()?;
                 <$t>::try_from(v).map_err(|_| r.malformed(format!(
                     "{v} is out of range for {}", stringify!($t)
@@ -477,7 +238,7 @@ macro_rules! persist_signed {
                 let n = *self as i128;
                 w.varint(((n << 1) ^ (n >> 127)) as u128);
             }
-            fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+            fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
                 let u = r.varint()?;
                 let n = (u >> 1) as i128 ^ -((u & 1) as i128);
                 <$t>::try_from(n).map_err(|_| r.malformed(format!(
@@ -493,7 +254,7 @@ impl Persist for u8 {
     fn write(&self, w: &mut Writer) {
         w.byte(*self);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         r.byte()
     }
 }
@@ -502,7 +263,7 @@ impl Persist for bool {
     fn write(&self, w: &mut Writer) {
         w.byte(u8::from(*self));
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         match r.byte()? {
             0 => Ok(false),
             1 => Ok(true),
@@ -516,7 +277,7 @@ impl Persist for String {
         w.len(self.len());
         w.bytes(self.as_bytes());
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
         let at = r.pos;
         let b = r.take(n)?;
@@ -534,7 +295,7 @@ impl<const N: usize> Persist for [u8; N] {
     fn write(&self, w: &mut Writer) {
         w.bytes(self);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let mut a = [0; N];
         a.copy_from_slice(r.take(N)?);
         Ok(a)
@@ -545,7 +306,7 @@ impl Persist for Hash {
     fn write(&self, w: &mut Writer) {
         self.0.write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         Ok(Hash(Persist::read(r)?))
     }
 }
@@ -554,7 +315,7 @@ impl Persist for Date {
     fn write(&self, w: &mut Writer) {
         self.to_days().write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let days = i64::read(r)?;
         Date::from_days(days).ok_or_else(|| r.malformed(format!("day {days} is not a date")))
     }
@@ -564,7 +325,7 @@ impl Persist for Rule {
     fn write(&self, w: &mut Writer) {
         self.code().to_string().write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let code = String::read(r)?;
         Rule::from_code(&code).ok_or_else(|| r.malformed(format!("no rule {code:?}")))
     }
@@ -574,7 +335,7 @@ impl Persist for Kind {
     fn write(&self, w: &mut Writer) {
         self.name().to_string().write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let name = String::read(r)?;
         Kind::from_name(&name).ok_or_else(|| r.malformed(format!("no document kind {name:?}")))
     }
@@ -590,7 +351,7 @@ impl<T: Persist> Persist for Option<T> {
             }
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         match r.byte()? {
             0 => Ok(None),
             1 => Ok(Some(T::read(r)?)),
@@ -604,7 +365,7 @@ impl<A: Persist, B: Persist> Persist for (A, B) {
         self.0.write(w);
         self.1.write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         Ok((A::read(r)?, B::read(r)?))
     }
 }
@@ -615,7 +376,7 @@ impl<A: Persist, B: Persist, C: Persist> Persist for (A, B, C) {
         self.1.write(w);
         self.2.write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         Ok((A::read(r)?, B::read(r)?, C::read(r)?))
     }
 }
@@ -627,7 +388,7 @@ impl<T: Persist> Persist for Vec<T> {
             v.write(w);
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
         let mut out = Vec::with_capacity(prealloc::<T>(n));
         for _ in 0..n {
@@ -649,7 +410,7 @@ fn write_sorted<'a, T: Persist + 'a>(w: &mut Writer, n: usize, items: impl Itera
 fn read_sorted<T: Persist, K: Ord + ?Sized>(
     r: &mut Reader<'_>,
     key: impl Fn(&T) -> &K,
-) -> Result<Vec<T>, Error> {
+) -> Result<Vec<T>, Malformed> {
     let n = r.len()?;
     let mut out: Vec<T> = Vec::with_capacity(prealloc::<T>(n));
     for _ in 0..n {
@@ -672,7 +433,7 @@ impl<K: Persist + Ord, V: Persist> Persist for BTreeMap<K, V> {
             v.write(w);
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         Ok(read_sorted::<(K, V), K>(r, |p| &p.0)?.into_iter().collect())
     }
 }
@@ -681,7 +442,7 @@ impl<T: Persist + Ord> Persist for BTreeSet<T> {
     fn write(&self, w: &mut Writer) {
         write_sorted(w, self.len(), self.iter());
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         Ok(read_sorted::<T, T>(r, |v| v)?.into_iter().collect())
     }
 }
@@ -701,7 +462,7 @@ where
             v.write(w);
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let items = read_sorted::<(K, V), K>(r, |p| &p.0)?;
         let mut out = HashMap::with_capacity_and_hasher(items.len(), S::default());
         out.extend(items);
@@ -719,7 +480,7 @@ where
         items.sort_unstable();
         write_sorted(w, items.len(), items.into_iter());
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let items = read_sorted::<T, T>(r, |v| v)?;
         let mut out = HashSet::with_capacity_and_hasher(items.len(), S::default());
         out.extend(items);
@@ -732,7 +493,7 @@ impl Persist for Arc<str> {
         w.len(self.len());
         w.bytes(self.as_bytes());
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let s = String::read(r)?;
         if let Some(shared) = r.shared.get(s.as_str()) {
             return Ok(Arc::clone(shared));
@@ -747,7 +508,7 @@ impl<T: Persist> Persist for Arc<T> {
     fn write(&self, w: &mut Writer) {
         (**self).write(w);
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         T::read(r).map(Arc::new)
     }
 }
@@ -759,7 +520,7 @@ impl<T: Persist> Persist for Box<[T]> {
             v.write(w);
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         Vec::<T>::read(r).map(Vec::into_boxed_slice)
     }
 }
@@ -774,7 +535,7 @@ impl Persist for Interner {
             w.bytes(s.as_bytes());
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
         let mut out = Interner::new();
         for i in 0..n {
@@ -797,7 +558,7 @@ impl<T: Persist + Copy + Eq + std::hash::Hash> Persist for Numbered<T> {
             v.write(w);
         }
     }
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
         let mut out = Numbered::new();
         for _ in 0..n {
@@ -811,35 +572,11 @@ impl<T: Persist + Copy + Eq + std::hash::Hash> Persist for Numbered<T> {
     }
 }
 
-// ---------------------------------------------------------------------------
-// The field lists of the audit's part of the state. (The commune state's are
-// in `commune/saved.rs`, the links' next to `chain::Linker`.) Bump
-// FORMAT_VERSION when one changes.
-
-persist_struct!(Saved {
-    linker,
-    state,
-    signatures,
-    findings,
-    commune_rules,
-});
-
-persist_struct!(Finding {
-    rule,
-    entry,
-    line,
-    kind,
-    field,
-    detail,
-    expected,
-    found,
-});
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn round_trip<T: Persist + PartialEq + fmt::Debug>(v: T) {
+    fn round_trip<T: Persist + PartialEq + std::fmt::Debug>(v: T) {
         let mut w = Writer::default();
         v.write(&mut w);
         let mut r = Reader {
@@ -852,7 +589,7 @@ mod tests {
         assert_eq!(r.remaining(), 0);
     }
 
-    fn read<T: Persist>(bytes: &[u8]) -> Result<T, Error> {
+    fn read<T: Persist>(bytes: &[u8]) -> Result<T, Malformed> {
         let mut r = Reader {
             bytes,
             pos: 0,

@@ -1,5 +1,7 @@
-//! The commune rules: bodies, authority, membership, references, bond and
-//! rent schedules, payments and cash (spec/10-commune.md).
+//! The commune layer: the commune rules (bodies, authority, membership,
+//! references, bond and rent schedules, payments and cash; spec/10-commune.md)
+//! and, in [`dividend`], the period closes' figures (spec/11-dividends.md).
+//! It stands on [`crate::protocol`] and nothing above it.
 //!
 //! [`State`] replays a chain from its charter. [`State::apply`] checks one
 //! document that passed the integrity layers against the state the earlier
@@ -14,7 +16,7 @@
 //!
 //! What grows with the chain is kept compact (docs/performance.md): a
 //! payment is recorded, for a later reversal, as a few integers: its id and
-//! the names it refers to are interned ([`crate::intern`]), and a dividend
+//! the names it refers to are interned ([`crate::protocol::intern`]), and a dividend
 //! payment points at its payout in the close. A close keeps only each
 //! eligible member's days (the amounts follow from them), with the member
 //! ids shared with the member table; the closes are shared with the audit
@@ -29,15 +31,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use crate::canonical::{Object, Value};
-use crate::date::Date;
-use crate::dividend::{self, Figures, Inputs, Payout};
-use crate::document::{Document, Kind};
-use crate::intern::{Interner, Numbered};
-use crate::rule::Rule;
-use crate::{b64, sig};
+use crate::protocol::canonical::{Object, Value};
+use crate::protocol::date::Date;
+use crate::protocol::document::{Document, Kind};
+use crate::protocol::intern::{Interner, Numbered};
+use crate::protocol::rule::Rule;
+use crate::protocol::{b64, sig};
+use dividend::{Figures, Inputs, Payout};
 
 // Every type of the state in the saved-state file of an incremental audit.
+pub mod dividend;
 mod saved;
 
 /// The most current members a commune may have (LIM-4).
@@ -335,13 +338,7 @@ fn month_value(s: &str, path: impl Fn() -> String) -> Res<i64> {
         .ok_or_else(bad)
 }
 
-/// A month index as `YYYY-MM`.
-pub fn month_name(index: i64) -> String {
-    match Date::from_month_index(index, 1) {
-        Some(d) => format!("{:04}-{:02}", d.year(), d.month()),
-        None => format!("month {index}"),
-    }
-}
+pub use crate::protocol::date::month_name;
 
 fn id_value(v: &Value, path: impl Fn() -> String) -> Res<String> {
     let s = v.as_str().ok_or_else(|| wrong_type(&path(), "string", v))?;
@@ -944,7 +941,7 @@ impl State {
             ));
         }
         let exponent = cur.int("exponent", 0, 4)?;
-        let list = b.array("founders", 1, crate::document::MAX_SIGNATURES)?;
+        let list = b.array("founders", 1, crate::protocol::document::MAX_SIGNATURES)?;
         let mut founders: Vec<(String, [u8; 32])> = Vec::with_capacity(list.len());
         for (i, v) in list.iter().enumerate() {
             let f = Fields::open(v, &format!("body.founders[{i}]"), &["key", "member"])?;
@@ -1848,7 +1845,7 @@ impl State {
             carry_in: p.carry,
             reserve_bps: self.settings().reserve_bps,
             days,
-            period_days: crate::date::days_in_month(start.year(), start.month()) as i64,
+            period_days: crate::protocol::date::days_in_month(start.year(), start.month()) as i64,
         }
     }
 
@@ -2187,7 +2184,7 @@ mod tests {
 
     #[test]
     fn check_body_stops_before_the_state() {
-        let commune = crate::hash::Hash::ZERO;
+        let commune = crate::protocol::hash::Hash::ZERO;
         let date = Date::new(2025, 3, 1).unwrap();
         let mut body = Object::new();
         body.insert("amount", Value::Int(5));
@@ -2219,12 +2216,20 @@ mod tests {
             ("rate_bps", Value::Int(0)),
             ("schedule", rows),
             ("series", Value::from("s")),
-            ("text", Value::from(crate::hash::Hash::ZERO.to_b64())),
+            (
+                "text",
+                Value::from(crate::protocol::hash::Hash::ZERO.to_b64()),
+            ),
             ("units", Value::Int(1)),
         ] {
             body.insert(k, v);
         }
-        let doc = Document::new(crate::hash::Hash::ZERO, Kind::BondSeries, date, body);
+        let doc = Document::new(
+            crate::protocol::hash::Hash::ZERO,
+            Kind::BondSeries,
+            date,
+            body,
+        );
         let f = check_body(&doc).unwrap_err();
         assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.payments"));
     }
@@ -2243,13 +2248,16 @@ mod tests {
             ("rate_bps", Value::Int(0)),
             ("schedule", Value::Array(Vec::new())),
             ("series", Value::from("s")),
-            ("text", Value::from(crate::hash::Hash::ZERO.to_b64())),
+            (
+                "text",
+                Value::from(crate::protocol::hash::Hash::ZERO.to_b64()),
+            ),
             ("units", Value::Int(1)),
         ] {
             body.insert(k, v);
         }
         let doc = Document::new(
-            crate::hash::Hash::ZERO,
+            crate::protocol::hash::Hash::ZERO,
             Kind::BondSeries,
             date,
             body.clone(),
@@ -2259,7 +2267,12 @@ mod tests {
         body.insert("payments", Value::Int(MAX_COUNT));
         let rows = vec![Value::Null; MAX_COUNT as usize + 1];
         body.insert("schedule", Value::Array(rows));
-        let doc = Document::new(crate::hash::Hash::ZERO, Kind::BondSeries, date, body);
+        let doc = Document::new(
+            crate::protocol::hash::Hash::ZERO,
+            Kind::BondSeries,
+            date,
+            body,
+        );
         let f = check_body(&doc).unwrap_err();
         assert_eq!((f.rule, f.field.as_str()), (Rule::Com3, "body.schedule"));
     }

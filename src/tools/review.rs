@@ -11,7 +11,7 @@
 //! body (COM-*), an id already used (REF-2), an amount not owed (PAY-1),
 //! cash going negative (BAL-1) … — means no number of further signatures
 //! can make it valid, and [`check`] reports it as a [`Problem`]. The rules
-//! are the library's own: the chain-level ones as [`crate::chain::Linker`]
+//! are the library's own: the chain-level ones as [`crate::protocol::chain::Linker`]
 //! states them, the commune ones by [`State::apply`] on a copy of the state
 //! the audit replayed.
 //!
@@ -25,15 +25,16 @@
 
 use std::collections::HashSet;
 
-use crate::canonical::{Object, Value};
-use crate::chain::{self, LineReader};
+use crate::audit;
 use crate::commune::{self, Finding, State};
-use crate::date::Date;
-use crate::document::{Document, Kind, Signature};
-use crate::hash::Hash;
-use crate::rule::Rule;
-use crate::statement::format_money;
-use crate::{audit, b64, keyfile};
+use crate::protocol::b64;
+use crate::protocol::canonical::{Object, Value};
+use crate::protocol::chain::{self, LineReader};
+use crate::protocol::date::Date;
+use crate::protocol::document::{Document, Kind, Signature};
+use crate::protocol::hash::Hash;
+use crate::protocol::rule::Rule;
+use crate::report::statement::format_money;
 
 /// A rule that stops the document for good (see the module doc).
 pub type Problem = Finding;
@@ -256,7 +257,7 @@ fn body_keys(v: &Value, out: &mut Vec<[u8; 32]>) {
 /// A key as people know it: the member whose current key it is, and its
 /// fingerprint.
 pub fn key_name(key: &[u8; 32], state: Option<&State>) -> String {
-    let fp = keyfile::fingerprint(key);
+    let fp = crate::protocol::sig::fingerprint(key);
     match state.and_then(|s| s.member_by_key(key)) {
         Some(m) => format!("{m} ({fp})"),
         None => format!("key {fp}"),
@@ -496,7 +497,7 @@ fn scalar(ctx: &Ctx<'_>, name: &str, v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Str(s) if is_text_hash(name) => match ctx.text {
             Some(t) => {
-                let h = crate::hash::text(t).to_b64();
+                let h = crate::protocol::hash::text(t).to_b64();
                 let verdict = if &h == s {
                     "matches the given text"
                 } else {

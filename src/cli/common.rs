@@ -1,0 +1,220 @@
+//! What every command shares: how a command fails (exit 1 refused, exit 2
+//! usage or I/O), reading and writing documents and chains, keys and
+//! passphrases, confirmation on a terminal, colour.
+
+use std::fs;
+use std::io::{self, BufRead, IsTerminal, Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use zeroize::Zeroizing;
+
+use commonstock::canonical::{self, Object, Value};
+use commonstock::chainfile;
+use commonstock::document::Document;
+use commonstock::keyfile;
+use commonstock::review::{self, Chain, Standing};
+use commonstock::sig::SecretKey;
+
+use crate::workflow::*;
+
+/// Why a command failed: a refusal (exit 1) or a usage or I/O error (exit 2).
+#[derive(Debug)]
+pub enum Failure {
+    Refused(String),
+    Usage(String),
+}
+
+impl Failure {
+    pub fn code(&self) -> u8 {
+        match self {
+            Failure::Refused(_) => 1,
+            Failure::Usage(_) => 2,
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Refused(m) | Failure::Usage(m) => m,
+        }
+    }
+}
+
+pub(crate) type Res<T> = Result<T, Failure>;
+
+pub(crate) fn usage(m: impl Into<String>) -> Failure {
+    Failure::Usage(m.into())
+}
+
+pub(crate) fn refused(m: impl Into<String>) -> Failure {
+    Failure::Refused(m.into())
+}
+
+// ---------------------------------------------------------------------------
+// Shared helpers
+
+/// Colour for a word, only on a terminal and without NO_COLOR.
+pub(crate) fn paint(word: &str, colour: u8) -> String {
+    let on =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if on {
+        format!("\x1b[{colour}m{word}\x1b[0m")
+    } else {
+        word.to_string()
+    }
+}
+
+pub(crate) const GREEN: u8 = 32;
+pub(crate) const YELLOW: u8 = 33;
+pub(crate) const RED: u8 = 31;
+
+pub(crate) fn read_input(name: &str) -> Res<Vec<u8>> {
+    if name == "-" {
+        let mut b = Vec::new();
+        io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| usage(format!("standard input: {e}")))?;
+        Ok(b)
+    } else {
+        fs::read(name).map_err(|e| usage(format!("{name}: {e}")))
+    }
+}
+
+pub(crate) fn write_output(name: &str, bytes: &[u8]) -> Res<()> {
+    if name == "-" {
+        let mut out = io::stdout().lock();
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| usage(format!("standard output: {e}")))
+    } else {
+        chainfile::replace_file(Path::new(name), bytes).map_err(|e| usage(format!("{name}: {e}")))
+    }
+}
+
+pub(crate) fn read_doc(name: &str) -> Res<Document> {
+    let bytes = read_input(name)?;
+    Document::parse_file(&bytes).map_err(|e| {
+        refused(format!(
+            "{name} is not a document file: {e} (a document file is one canonical JSON line, as `commonstock draft` writes it)"
+        ))
+    })
+}
+
+pub(crate) fn read_chain(path: &Path) -> Res<Chain> {
+    let bytes = fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    Chain::read(&bytes).map_err(|e| usage(format!("{}: {e}", path.display())))
+}
+
+pub(crate) fn passphrase(
+    p: &PassArgs,
+    prompt: &str,
+    confirm: bool,
+) -> Result<Zeroizing<String>, String> {
+    if let Some(f) = &p.passphrase_file {
+        let text =
+            Zeroizing::new(fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?);
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Zeroizing::new(line.to_string()));
+    }
+    if let Some(var) = &p.passphrase_env {
+        return std::env::var(var)
+            .map(Zeroizing::new)
+            .map_err(|_| format!("the environment variable {var} is not set"));
+    }
+    let no_tty = |e: io::Error| {
+        format!("no terminal to ask on ({e}); use --passphrase-file or --passphrase-env")
+    };
+    let first = Zeroizing::new(rpassword::prompt_password(prompt).map_err(no_tty)?);
+    if confirm {
+        let again = Zeroizing::new(rpassword::prompt_password("Again: ").map_err(no_tty)?);
+        if *again != *first {
+            return Err("the two passphrases differ; nothing was written".into());
+        }
+    }
+    Ok(first)
+}
+
+pub(crate) fn load_key(k: &KeyArgs) -> Res<SecretKey> {
+    keyfile::read_with(&k.key, || {
+        passphrase(
+            &k.pass,
+            &format!("Passphrase for {}: ", k.key.display()),
+            false,
+        )
+    })
+    .map_err(key_error)
+}
+
+pub(crate) fn key_error(e: keyfile::Error) -> Failure {
+    match e {
+        keyfile::Error::Permissions(..)
+        | keyfile::Error::Passphrase(_)
+        | keyfile::Error::Format(_) => refused(e.to_string()),
+        _ => usage(e.to_string()),
+    }
+}
+
+pub(crate) fn confirm(question: &str) -> Res<()> {
+    if !io::stdin().is_terminal() {
+        return Err(refused(
+            "not signed: there is no terminal to confirm on; review the document with `commonstock show`, then pass --yes",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| usage(e.to_string()))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(())
+    } else {
+        Err(refused("not signed: you did not confirm"))
+    }
+}
+
+pub(crate) fn standing_text(s: &Result<Standing, review::Problem>) -> String {
+    match s {
+        Ok(Standing::Complete) => paint("complete", GREEN) + ": it can be appended",
+        Ok(Standing::Incomplete(f)) => {
+            paint("needs more signatures", YELLOW) + &format!(": {} {}", f.rule, f.detail)
+        }
+        Err(f) => paint("cannot be appended", RED) + &format!(": {f}"),
+    }
+}
+
+pub(crate) fn standing_value(s: &Result<Standing, review::Problem>) -> Value {
+    let mut o = Object::new();
+    let (status, f) = match s {
+        Ok(Standing::Complete) => ("complete", None),
+        Ok(Standing::Incomplete(f)) => ("incomplete", Some(f)),
+        Err(f) => ("refused", Some(f)),
+    };
+    o.insert("status", Value::from(status));
+    o.insert(
+        "rule",
+        f.map_or(Value::Null, |f| Value::from(f.rule.code())),
+    );
+    o.insert(
+        "field",
+        f.map_or(Value::Null, |f| Value::from(f.field.clone())),
+    );
+    o.insert(
+        "detail",
+        f.map_or(Value::Null, |f| Value::from(f.detail.clone())),
+    );
+    Value::Object(o)
+}
+
+pub(crate) fn json_line(v: &Value) -> Vec<u8> {
+    let mut b = canonical::encode(v);
+    b.push(b'\n');
+    b
+}
+
+pub(crate) fn print(bytes: &[u8]) -> Res<ExitCode> {
+    match io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(usage(e.to_string())),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,377 @@
+//! The signing workflow's commands as clap defines them (keys, draft,
+//! show, sign, merge, append, checkpoints, log) and their dispatch; each
+//! group is wired in its own file. Only wiring: every rule is the
+//! library's (`draft`, `review`, `chainfile`, `checkpoint`, `keyfile`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::checkpoints::*;
+use crate::common::*;
+use crate::documents::*;
+use crate::keys::*;
+use crate::log::*;
+
+pub const MAIN_HELP: &str = "Examples:
+  commonstock key generate --out ana.key > ana.pub
+  commonstock draft payment --chain chain.jsonl --date 2025-03-01 \\
+      -s id=p1 -s purpose=income -s 'amount=EUR 50.00' -s ref.source=gift -o p1.doc.json
+  commonstock show --chain chain.jsonl p1.doc.json
+  commonstock sign --chain chain.jsonl --key ana.key p1.doc.json
+  commonstock append chain.jsonl p1.doc.json
+  commonstock log chain.jsonl --kind payment
+  commonstock audit --report chain.jsonl
+
+Exit status: 0 success (or valid), 1 refused (or invalid), 2 usage or I/O error.
+README.md has a walkthrough from key generation to an audited chain.";
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Generate and inspect secret keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Draft a document of any kind, checked against the spec before anyone signs.
+    #[command(after_help = DRAFT_HELP)]
+    Draft(DraftArgs),
+    /// Show a document as a person reads it, and where it stands.
+    #[command(after_help = SHOW_HELP)]
+    Show {
+        /// The document file (`-` for standard input).
+        doc: String,
+        /// The chain it will join: names members, checks where it stands.
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// A text file to compare with the document's text hash.
+        #[arg(long)]
+        text: Option<PathBuf>,
+        /// One canonical JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add your signature to a document file.
+    #[command(after_help = SIGN_HELP)]
+    Sign {
+        /// The document file (`-`: read standard input, write standard output).
+        doc: String,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The chain the document will join (required but for a charter).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// Sign without asking for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Write the signed document here instead of back to DOC.
+        #[arg(long, short)]
+        out: Option<String>,
+    },
+    /// Merge the signatures gathered in several copies of one document.
+    #[command(after_help = MERGE_HELP)]
+    Merge {
+        /// Copies of one document, each with some of the signatures.
+        #[arg(required = true, num_args = 2..)]
+        docs: Vec<PathBuf>,
+        /// Where to write the merged document (`-` for standard output).
+        #[arg(long, short)]
+        out: String,
+    },
+    /// Append a fully signed document to a chain, atomically.
+    #[command(after_help = APPEND_HELP)]
+    Append {
+        /// The chain file.
+        chain: PathBuf,
+        /// The document file (`-` for standard input).
+        doc: String,
+        /// Start a new chain with this charter.
+        #[arg(long)]
+        new: bool,
+    },
+    /// Checkpoints: make, cosign, verify; fork proofs.
+    #[command(subcommand)]
+    Checkpoint(CheckpointCommand),
+    /// Browse a chain like `git log`.
+    #[command(after_help = LOG_HELP)]
+    Log {
+        /// The chain file (`-` for standard input).
+        chain: String,
+        /// The whole document of each entry, not one line.
+        #[arg(long)]
+        full: bool,
+        /// Only documents of this kind.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only documents naming or signed by this member.
+        #[arg(long)]
+        member: Option<String>,
+        /// Only documents about this asset (its series, its agreements).
+        #[arg(long)]
+        asset: Option<String>,
+        /// One canonical JSON object per entry.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Generate a secret key; print its public key.
+    #[command(after_help = KEY_GENERATE_HELP)]
+    Generate {
+        /// Where to write the secret key file (never overwritten).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Encrypt the key with a passphrase.
+        #[arg(long)]
+        encrypt: bool,
+        #[command(flatten)]
+        pass: PassArgs,
+    },
+    /// Show a key's public key and fingerprint (never the secret).
+    #[command(after_help = KEY_SHOW_HELP)]
+    Show {
+        /// The secret key file.
+        file: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CheckpointCommand {
+    /// Make a checkpoint of the chain's head.
+    #[command(after_help = CP_MAKE_HELP)]
+    Make {
+        chain: PathBuf,
+        /// Where to write the checkpoint.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Sign it with this key (a current member's): a checkpoint holds
+        /// at least one signature (CKP-2).
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        pass: PassArgs,
+    },
+    /// Cosign a checkpoint, after checking it against your copy of the chain.
+    #[command(after_help = CP_COSIGN_HELP)]
+    Cosign {
+        /// The checkpoint file (signed in place).
+        file: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// Your copy of the chain (strongly advised).
+        #[arg(long)]
+        chain: Option<PathBuf>,
+    },
+    /// Verify a chain against cosigned checkpoints.
+    #[command(after_help = CP_VERIFY_HELP)]
+    Verify {
+        chain: PathBuf,
+        #[arg(required = true)]
+        checkpoints: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a fork proof from two conflicting checkpoints.
+    #[command(name = "fork-proof", after_help = CP_FORK_HELP)]
+    ForkProof {
+        a: PathBuf,
+        b: PathBuf,
+        /// The chain checkpoint A describes.
+        #[arg(long)]
+        chain_a: Option<PathBuf>,
+        /// The chain checkpoint B describes.
+        #[arg(long)]
+        chain_b: Option<PathBuf>,
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Verify a fork proof.
+    #[command(name = "verify-proof")]
+    VerifyProof {
+        proof: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where a passphrase comes from when a key is encrypted: a file, an
+/// environment variable, or else the terminal.
+#[derive(Args, Clone, Default)]
+pub struct PassArgs {
+    /// Read the passphrase from this file (its first line).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Read the passphrase from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) passphrase_env: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct KeyArgs {
+    /// Your secret key file.
+    #[arg(long)]
+    pub(crate) key: PathBuf,
+    #[command(flatten)]
+    pub(crate) pass: PassArgs,
+}
+
+#[derive(Args)]
+pub struct DraftArgs {
+    /// The kind: charter, admission, exit, key_rotation, key_recovery,
+    /// asset_acquisition, bond_series, bond_sale, bond_transfer,
+    /// rental_agreement, rental_end, expense_approval, payment, reversal, …
+    pub(crate) kind: String,
+    /// The document's date, YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) date: String,
+    /// The chain it will join (every kind but a charter).
+    #[arg(long)]
+    pub(crate) chain: Option<PathBuf>,
+    /// Start from this body (a JSON object; `-` for standard input).
+    #[arg(long)]
+    pub(crate) body: Option<String>,
+    /// Set a body member: PATH=VALUE (repeatable; see below).
+    #[arg(long = "set", short = 's', value_name = "PATH=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Where to write the document (`-` for standard output).
+    #[arg(long, short, default_value = "-")]
+    pub(crate) out: String,
+}
+
+pub(crate) const KEY_GENERATE_HELP: &str =
+    "The key file is created with mode 0600 and never overwrites anything.
+With --encrypt it is a standard PKCS#8 encrypted key (scrypt + AES-256-CBC);
+the passphrase is asked on the terminal (twice) unless given by
+--passphrase-file or --passphrase-env.
+
+Examples:
+  commonstock key generate --out ana.key > ana.pub
+  commonstock key generate --encrypt --out ana.key > ana.pub
+  commonstock key generate --encrypt --passphrase-env ANA_PASS --out ana.key";
+
+pub(crate) const KEY_SHOW_HELP: &str = "Refuses a key file that group or others can read.
+
+Examples:
+  commonstock key show ana.key
+  commonstock key show --json ana.key";
+
+pub(crate) const DRAFT_HELP: &str = "Values of --set PATH=VALUE:
+  @FILE                 the text hash of FILE (for text, bylaws)
+  'EUR 1234.56'         an amount in the commune's currency (minor units)
+  12, true, \"007\", [..] a JSON value
+  k=v,k=v               after PATH[]=: an object appended to the list PATH
+  anything else         a string
+PATH is dotted (ref.agreement=lease-1); PATH[]=V appends to a list, kept
+sorted as the spec requires. A bond series' schedule is computed from its
+terms when not given. A charter's commune id is computed from its body.
+
+Examples:
+  commonstock draft charter --date 2025-01-01 -s name=Orchard -s bylaws=@bylaws.txt \\
+      -s currency.code=EUR -s currency.exponent=2 -s bonds_transferable=true \\
+      -s reserve_bps=1000 -s founders[]=member=ana,key=$(cat ana.pub) ... -o charter.doc.json
+  commonstock draft payment --chain chain.jsonl --date 2025-03-01 -s id=p1 \\
+      -s purpose=rent -s 'amount=EUR 500.00' -s ref.agreement=lease-1 \\
+      -s ref.instalment=1 -o p1.doc.json
+  commonstock draft admission --chain chain.jsonl --date 2025-02-01 --body admission.json";
+
+pub(crate) const SHOW_HELP: &str = "Examples:
+  commonstock show charter.doc.json
+  commonstock show --chain chain.jsonl --text lease.txt lease.doc.json
+  commonstock show --json --chain chain.jsonl p1.doc.json";
+
+pub(crate) const SIGN_HELP: &str =
+    "Shows the document and asks for confirmation on the terminal unless
+--yes. Refuses a document of another commune, a second signature by one key,
+and a document that could no longer be valid at the end of the chain (its
+date is before the chain's last, it is already in the chain, an id it
+creates is taken, a signature does not verify, …). A document still missing
+other signatures is expected: that is what signing offline is.
+
+Examples:
+  commonstock sign --key ana.key charter.doc.json
+  commonstock sign --chain chain.jsonl --key ana.key --yes p1.doc.json
+  commonstock sign --chain chain.jsonl --key ben.key lease.doc.json -o lease.ben.doc.json";
+
+pub(crate) const MERGE_HELP: &str =
+    "Each copy must be the same document (same hash); every signature must
+verify.
+
+Example:
+  commonstock merge lease.ana.doc.json lease.ben.doc.json -o lease.doc.json";
+
+pub(crate) const APPEND_HELP: &str =
+    "Checks the document against the chain's current state (every rule of
+the spec: signatures, authority, references, amounts), then replaces the
+chain atomically: the chain on disk is always either the old or the new
+one. Concurrent appends to one chain wait for each other (a lock on
+CHAIN.lock, released by the system if the holder dies).
+
+Examples:
+  commonstock append --new chain.jsonl charter.doc.json
+  commonstock append chain.jsonl p1.doc.json";
+
+pub(crate) const LOG_HELP: &str = "Examples:
+  commonstock log chain.jsonl
+  commonstock log chain.jsonl --kind payment --asset flat-1
+  commonstock log chain.jsonl --member ana --full
+  commonstock log --json chain.jsonl";
+
+pub(crate) const CP_MAKE_HELP: &str = "Example:
+  commonstock checkpoint make chain.jsonl --key ana.key -o head.checkpoint";
+
+pub(crate) const CP_COSIGN_HELP: &str =
+    "Checks that the checkpoint agrees with your chain and that your key is
+a current member's at the checkpoint's last entry.
+
+Example:
+  commonstock checkpoint cosign head.checkpoint --chain chain.jsonl --key ben.key";
+
+pub(crate) const CP_VERIFY_HELP: &str =
+    "Audits the chain with the checkpoints (CKP-3) and checks that every
+cosigner was a current member at the checkpoint's last entry.
+
+Example:
+  commonstock checkpoint verify chain.jsonl head.checkpoint";
+
+pub(crate) const CP_FORK_HELP: &str = "Example:
+  commonstock checkpoint fork-proof a.checkpoint b.checkpoint \\
+      --chain-a ours.jsonl --chain-b theirs.jsonl -o fork.proof";
+
+pub fn run(command: Command) -> Res<ExitCode> {
+    match command {
+        Command::Key(KeyCommand::Generate { out, encrypt, pass }) => {
+            key_generate(&out, encrypt, &pass)
+        }
+        Command::Key(KeyCommand::Show { file, pass, json }) => key_show(&file, &pass, json),
+        Command::Draft(a) => draft(a),
+        Command::Show {
+            doc,
+            chain,
+            text,
+            json,
+        } => show(&doc, chain.as_deref(), text.as_deref(), json),
+        Command::Sign {
+            doc,
+            key,
+            chain,
+            yes,
+            out,
+        } => sign(&doc, &key, chain.as_deref(), yes, out.as_deref()),
+        Command::Merge { docs, out } => merge(&docs, &out),
+        Command::Append { chain, doc, new } => append(&chain, &doc, new),
+        Command::Checkpoint(c) => checkpoint(c),
+        Command::Log {
+            chain,
+            full,
+            kind,
+            member,
+            asset,
+            json,
+        } => log(&chain, full, kind, member, asset, json),
+    }
+}
