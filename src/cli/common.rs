@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::{self, BufRead, IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use zeroize::Zeroizing;
@@ -16,7 +16,7 @@ use commonstock::keyfile;
 use commonstock::review::{self, Chain, Standing};
 use commonstock::sig::SecretKey;
 
-use crate::workflow::*;
+use clap::Args;
 
 /// Why a command failed: a refusal (exit 1) or a usage or I/O error (exit 2).
 #[derive(Debug)]
@@ -217,4 +217,25 @@ pub(crate) fn print(bytes: &[u8]) -> Res<ExitCode> {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(usage(e.to_string())),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Where a passphrase comes from when a key is encrypted: a file, an
+/// environment variable, or else the terminal.
+#[derive(Args, Clone, Default)]
+pub struct PassArgs {
+    /// Read the passphrase from this file (its first line).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Read the passphrase from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) passphrase_env: Option<String>,
+}
+
+#[derive(Args, Clone)]
+pub struct KeyArgs {
+    /// Your secret key file.
+    #[arg(long)]
+    pub(crate) key: PathBuf,
+    #[command(flatten)]
+    pub(crate) pass: PassArgs,
 }

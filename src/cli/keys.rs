@@ -7,7 +7,6 @@ use commonstock::canonical::{Object, Value};
 use commonstock::{b64, keyfile};
 
 use crate::common::*;
-use crate::workflow::*;
 
 // ---------------------------------------------------------------------------
 // Keys

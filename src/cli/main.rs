@@ -186,7 +186,7 @@ fn run_simulate(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Workflow(c) => workflow::run(c),
+        Command::Workflow(c) => run_workflow(c),
         Command::Keygen { out } => keyfile::generate(&out)
             .map(|key| {
                 println!("{}", b64::encode(&key.public_key()));
@@ -415,4 +415,44 @@ fn write_summary(out: &mut impl Write, report: &audit::Report) -> io::Result<()>
         writeln!(out, "head:    {h}")?;
     }
     Ok(())
+}
+
+/// Runs a command of the signing workflow.
+fn run_workflow(command: workflow::Command) -> Result<ExitCode, common::Failure> {
+    use checkpoints::checkpoint;
+    use documents::{append, draft, merge, show, sign};
+    use keys::{key_generate, key_show};
+    use log::log;
+    use workflow::{Command, KeyCommand};
+    match command {
+        Command::Key(KeyCommand::Generate { out, encrypt, pass }) => {
+            key_generate(&out, encrypt, &pass)
+        }
+        Command::Key(KeyCommand::Show { file, pass, json }) => key_show(&file, &pass, json),
+        Command::Draft(a) => draft(a),
+        Command::Show {
+            doc,
+            chain,
+            text,
+            json,
+        } => show(&doc, chain.as_deref(), text.as_deref(), json),
+        Command::Sign {
+            doc,
+            key,
+            chain,
+            yes,
+            out,
+        } => sign(&doc, &key, chain.as_deref(), yes, out.as_deref()),
+        Command::Merge { docs, out } => merge(&docs, &out),
+        Command::Append { chain, doc, new } => append(&chain, &doc, new),
+        Command::Checkpoint(c) => checkpoint(c),
+        Command::Log {
+            chain,
+            full,
+            kind,
+            member,
+            asset,
+            json,
+        } => log(&chain, full, kind, member, asset, json),
+    }
 }

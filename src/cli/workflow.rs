@@ -4,15 +4,10 @@
 //! library's (`draft`, `review`, `chainfile`, `checkpoint`, `keyfile`).
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::checkpoints::*;
 use crate::common::*;
-use crate::documents::*;
-use crate::keys::*;
-use crate::log::*;
 
 pub const MAIN_HELP: &str = "Examples:
   commonstock key generate --out ana.key > ana.pub
@@ -199,27 +194,6 @@ pub enum CheckpointCommand {
     },
 }
 
-/// Where a passphrase comes from when a key is encrypted: a file, an
-/// environment variable, or else the terminal.
-#[derive(Args, Clone, Default)]
-pub struct PassArgs {
-    /// Read the passphrase from this file (its first line).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) passphrase_file: Option<PathBuf>,
-    /// Read the passphrase from this environment variable.
-    #[arg(long, value_name = "VAR")]
-    pub(crate) passphrase_env: Option<String>,
-}
-
-#[derive(Args, Clone)]
-pub struct KeyArgs {
-    /// Your secret key file.
-    #[arg(long)]
-    pub(crate) key: PathBuf,
-    #[command(flatten)]
-    pub(crate) pass: PassArgs,
-}
-
 #[derive(Args)]
 pub struct DraftArgs {
     /// The kind: charter, admission, exit, key_rotation, key_recovery,
@@ -341,37 +315,3 @@ Example:
 pub(crate) const CP_FORK_HELP: &str = "Example:
   commonstock checkpoint fork-proof a.checkpoint b.checkpoint \\
       --chain-a ours.jsonl --chain-b theirs.jsonl -o fork.proof";
-
-pub fn run(command: Command) -> Res<ExitCode> {
-    match command {
-        Command::Key(KeyCommand::Generate { out, encrypt, pass }) => {
-            key_generate(&out, encrypt, &pass)
-        }
-        Command::Key(KeyCommand::Show { file, pass, json }) => key_show(&file, &pass, json),
-        Command::Draft(a) => draft(a),
-        Command::Show {
-            doc,
-            chain,
-            text,
-            json,
-        } => show(&doc, chain.as_deref(), text.as_deref(), json),
-        Command::Sign {
-            doc,
-            key,
-            chain,
-            yes,
-            out,
-        } => sign(&doc, &key, chain.as_deref(), yes, out.as_deref()),
-        Command::Merge { docs, out } => merge(&docs, &out),
-        Command::Append { chain, doc, new } => append(&chain, &doc, new),
-        Command::Checkpoint(c) => checkpoint(c),
-        Command::Log {
-            chain,
-            full,
-            kind,
-            member,
-            asset,
-            json,
-        } => log(&chain, full, kind, member, asset, json),
-    }
-}

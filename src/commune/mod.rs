@@ -31,13 +31,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
+use crate::commune::dividend::{Figures, Inputs, Payout};
 use crate::protocol::canonical::{Object, Value};
 use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind};
 use crate::protocol::intern::{Interner, Numbered};
 use crate::protocol::rule::Rule;
 use crate::protocol::{b64, sig};
-use dividend::{Figures, Inputs, Payout};
 
 // Every type of the state in the saved-state file of an incremental audit.
 pub mod dividend;

@@ -13,7 +13,7 @@ use crate::commune::State;
 use crate::commune::dividend::figures_value;
 use crate::protocol::canonical::{Object, Value, number};
 use crate::protocol::date::month_name;
-use crate::report::statement::format_money;
+use crate::report::money::format_money;
 
 /// Per member: dividends declared, paid and still payable, over every
 /// applied close.

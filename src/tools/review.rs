@@ -34,7 +34,7 @@ use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind, Signature};
 use crate::protocol::hash::Hash;
 use crate::protocol::rule::Rule;
-use crate::report::statement::format_money;
+use crate::report::money::format_money;
 
 /// A rule that stops the document for good (see the module doc).
 pub type Problem = Finding;
