@@ -436,13 +436,7 @@ fn every_import_points_down() {
 
 #[test]
 fn no_import_circles_between_files() {
-    let mut lib = library_graph();
-    // Pending: the conformance generator's split into files (issue #16)
-    // removes this last circle; until then the child's use of its parent
-    // is the one edge left out.
-    if let Some(e) = lib.edges.get_mut("conformance/dividend_cases.rs") {
-        e.remove("conformance/mod.rs");
-    }
+    let lib = library_graph();
     if let Some(c) = find_cycle(&lib) {
         panic!("import circle: {}", c.join(" → "));
     }

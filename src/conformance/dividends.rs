@@ -1,4 +1,4 @@
-//! Conformance cases for dividends (spec chapter 11): small communes whose
+//! The dividend cases (spec chapter 11; `dividends.rs`): small communes whose
 //! every period close is declared, each built around one edge case of the
 //! dividend rule, with its expected dividend table in the `dividends:`
 //! header; failing cases for DIV-1 … DIV-3; and `tables/dividends.json`,
@@ -11,15 +11,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Gen, covers, key, obj, row, s, signed};
+use super::build::{self, Gen, covers, key, obj, payment, pk, row, s, signed, text_hash};
 use crate::commune::dividend::{self, Figures, Inputs};
 use crate::commune::{self, State};
-use crate::protocol::b64;
 use crate::protocol::canonical::{Object, Value};
 use crate::protocol::chain::{self, Builder};
 use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind};
-use crate::protocol::hash::{self, Hash};
+use crate::protocol::hash::Hash;
 use crate::protocol::rule::Rule;
 use crate::protocol::sig::SecretKey;
 
@@ -49,7 +48,7 @@ impl Mini {
             .map(|(id, seed)| {
                 let k = key(*seed);
                 let v = Value::Object(obj(&[
-                    ("key", Value::from(b64::encode(&k.public_key()))),
+                    ("key", pk(&k)),
                     ("member", s(id)),
                 ]));
                 keys.insert(id.to_string(), k);
@@ -59,7 +58,7 @@ impl Mini {
         let thresholds = commune::thresholds_value(5001, 5001);
         let body = obj(&[
             ("bonds_transferable", Value::Bool(false)),
-            ("bylaws", Value::from(hash::text(b"Bylaws.\n").to_b64())),
+            ("bylaws", text_hash("Bylaws.\n")),
             (
                 "currency",
                 Value::Object(obj(&[("code", s("EUR")), ("exponent", Value::Int(2))])),
@@ -134,7 +133,7 @@ impl Mini {
     fn admit(&mut self, date: &str, id: &str, seed: u8) {
         let k = key(seed);
         let body = obj(&[
-            ("key", Value::from(b64::encode(&k.public_key()))),
+            ("key", pk(&k)),
             ("member", s(id)),
         ]);
         let doc = self.decision(Kind::Admission, date, body, &[&k]);
@@ -152,12 +151,7 @@ impl Mini {
     fn pay(&mut self, date: &str, purpose: &str, amount: i64, reference: Object) -> String {
         self.payments += 1;
         let id = format!("p{}", self.payments);
-        let body = obj(&[
-            ("amount", Value::Int(amount)),
-            ("id", s(&id)),
-            ("purpose", s(purpose)),
-            ("ref", Value::Object(reference)),
-        ]);
+        let body = payment(&id, purpose, amount, reference);
         let doc = signed(self.commune, Kind::Payment, date, body, &[self.treasurer()]);
         self.push(doc);
         self.ids.push(id.clone());
@@ -225,6 +219,13 @@ impl Mini {
 
     fn bytes(&self) -> Vec<u8> {
         self.builder.to_bytes()
+    }
+
+    /// The chain with `doc` appended, unchecked, and its entry number.
+    fn with(&self, doc: &Document) -> (Option<u64>, Vec<u8>) {
+        let mut b = self.builder.clone();
+        b.push(doc);
+        (Some(b.len() as u64 - 1), b.to_bytes())
     }
 
     /// The expected `dividends` member of the report: every close's
@@ -363,7 +364,7 @@ fn series_redeemed() -> Mini {
         ("asset", s("kiln")),
         ("description", s("a kiln")),
         ("price", Value::Int(1_000)),
-        ("text", Value::from(hash::text(b"kiln").to_b64())),
+        ("text", text_hash("kiln")),
     ]);
     let doc = m.decision(Kind::AssetAcquisition, "2025-01-05", body, &[]);
     m.push(doc);
@@ -396,14 +397,14 @@ fn series_redeemed() -> Mini {
         ("rate_bps", Value::Int(1_200)),
         ("schedule", Value::Array(schedule)),
         ("series", s("kiln-bonds")),
-        ("text", Value::from(hash::text(b"kiln bonds").to_b64())),
+        ("text", text_hash("kiln bonds")),
         ("units", Value::Int(2)),
     ]);
     let doc = m.decision(Kind::BondSeries, "2025-01-06", body, &[]);
     m.push(doc);
     let holder = key(69);
     let body = obj(&[
-        ("holder", Value::from(b64::encode(&holder.public_key()))),
+        ("holder", pk(&holder)),
         ("price", Value::Int(500)),
         ("series", s("kiln-bonds")),
         ("units", Value::Int(2)),
@@ -436,7 +437,7 @@ fn series_redeemed() -> Mini {
         ),
         ("renters", Value::Array(vec![s("b")])),
         ("start", s("2025-02-05")),
-        ("text", Value::from(hash::text(b"kiln lease").to_b64())),
+        ("text", text_hash("kiln lease")),
     ]);
     let renter = SecretKey::from_seed(*m.keys["b"].seed());
     let doc = m.decision(Kind::RentalAgreement, "2025-01-09", body, &[&renter]);
@@ -446,7 +447,7 @@ fn series_redeemed() -> Mini {
     assert_eq!((jan.net, jan.carry_out), (0, 0));
     let holder_ref = |row: i64| {
         obj(&[
-            ("holder", Value::from(b64::encode(&holder.public_key()))),
+            ("holder", pk(&holder)),
             ("row", Value::Int(row)),
             ("series", s("kiln-bonds")),
         ])
@@ -487,7 +488,7 @@ fn rent_reversed_later() -> Mini {
         ("asset", s("van")),
         ("description", s("a van")),
         ("price", Value::Int(1)),
-        ("text", Value::from(hash::text(b"van").to_b64())),
+        ("text", text_hash("van")),
     ]);
     let doc = m.decision(Kind::AssetAcquisition, "2025-01-02", body, &[]);
     m.push(doc);
@@ -505,7 +506,7 @@ fn rent_reversed_later() -> Mini {
         ),
         ("renters", Value::Array(vec![s("a")])),
         ("start", s("2025-01-05")),
-        ("text", Value::from(hash::text(b"van lease").to_b64())),
+        ("text", text_hash("van lease")),
     ]);
     let renter = SecretKey::from_seed(*m.keys["a"].seed());
     let doc = m.decision(Kind::RentalAgreement, "2025-01-03", body, &[&renter]);
@@ -554,7 +555,7 @@ fn largest_amounts() -> Mini {
 }
 
 /// Adds the valid dividend cases and the DIV failing cases to `g`.
-pub(super) fn cases(g: &mut Gen) {
+pub(crate) fn cases(g: &mut Gen) {
     let div = [Rule::Div1, Rule::Div2, Rule::Div3, Rule::Pay1];
     type Scenario = (&'static str, &'static str, fn() -> Mini);
     let scenarios: [Scenario; 6] = [
@@ -599,50 +600,35 @@ pub(super) fn cases(g: &mut Gen) {
     let mut m = Mini::new("2025-01-01", &[("a", 31), ("b", 32), ("c", 33)], 0);
     m.income("2025-01-15", 2);
     let (period, f) = m.next_figures();
-    let mut b = m.builder.clone();
-    let doc = m.decision(
-        Kind::PeriodClose,
-        "2025-03-01",
-        dividend::close_body(period + 1, &f),
-        &[],
-    );
-    b.push(&doc);
-    let entry = b.len() as u64 - 1;
+    let close = |m: &Mini, date: &str, body| m.decision(Kind::PeriodClose, date, body, &[]);
+    let doc = close(&m, "2025-03-01", dividend::close_body(period + 1, &f));
+    let (entry, data) = m.with(&doc);
     g.invalid(
         Rule::Div1,
         "period_skipped",
-        Some(entry),
+        entry,
         "The first close declares 2025-02 while 2025-01, the charter's month, is not closed.",
-        b.to_bytes(),
+        data,
     );
     // DIV-1: dated before the period ends
-    let mut b = m.builder.clone();
-    let doc = m.decision(
-        Kind::PeriodClose,
-        "2025-01-31",
-        dividend::close_body(period, &f),
-        &[],
-    );
-    b.push(&doc);
+    let (entry, data) = m.with(&close(&m, "2025-01-31", dividend::close_body(period, &f)));
     g.invalid(
         Rule::Div1,
         "closed_too_early",
-        Some(b.len() as u64 - 1),
+        entry,
         "A close of 2025-01 dated 2025-01-31: a period is closed on or after the first day of the next month.",
-        b.to_bytes(),
+        data,
     );
     // DIV-2: the pool declared one unit too high
     let mut body = dividend::close_body(period, &f);
     body.insert("pool", Value::Int(f.pool as i64 + 1));
-    let mut b = m.builder.clone();
-    let doc = m.decision(Kind::PeriodClose, "2025-02-01", body, &[]);
-    b.push(&doc);
+    let (entry, data) = m.with(&close(&m, "2025-02-01", body));
     g.invalid(
         Rule::Div2,
         "pool_one_too_high",
-        Some(b.len() as u64 - 1),
+        entry,
         "January's net is 2 and the reserve 0, so the pool is 2; the close declares 3 (difference +1).",
-        b.to_bytes(),
+        data,
     );
     // DIV-3: one member's amount wrong
     let mut m = Mini::new("2025-01-01", &[("a", 31), ("b", 32), ("c", 33)], 0);
@@ -651,136 +637,58 @@ pub(super) fn cases(g: &mut Gen) {
     assert_eq!(payouts(&f), [("a", 31, 31), ("b", 31, 31), ("c", 31, 31)]);
     let mut body = dividend::close_body(period, &f);
     declare_amount(&mut body, "b", 30);
-    let mut b = m.builder.clone();
-    let doc = m.decision(Kind::PeriodClose, "2025-02-01", body, &[]);
-    b.push(&doc);
+    let (entry, data) = m.with(&close(&m, "2025-02-01", body));
     g.invalid(
         Rule::Div3,
         "payout_one_short",
-        Some(b.len() as u64 - 1),
+        entry,
         "93 shared by three whole-month members is 31 each; the close declares 30 for b (difference −1) and keeps the totals.",
-        b.to_bytes(),
+        data,
     );
     // PAY-1: a dividend paid twice
-    let mut m = pool_smaller_than_members();
+    let m = pool_smaller_than_members();
     let reference = obj(&[("member", s("a")), ("period", s("2025-02"))]);
-    let mut b = m.builder.clone();
-    m.payments += 1;
-    let body = obj(&[
-        ("amount", Value::Int(31)),
-        ("id", s("again")),
-        ("purpose", s("dividend")),
-        ("ref", Value::Object(reference)),
-    ]);
-    let doc = signed(
-        m.commune,
-        Kind::Payment,
-        "2025-03-03",
-        body,
-        &[m.treasurer()],
-    );
-    b.push(&doc);
+    let body = payment("again", "dividend", 31, reference);
+    let doc = signed(m.commune, Kind::Payment, "2025-03-03", body, &[m.treasurer()]);
+    let (entry, data) = m.with(&doc);
     g.invalid(
         Rule::Pay1,
         "dividend_paid_twice",
-        Some(b.len() as u64 - 1),
+        entry,
         "a's February dividend of 31 was paid on 2025-03-02; paying it again is without authority.",
-        b.to_bytes(),
+        data,
     );
 }
 
 /// `tables/dividends.json`: the computation of §11.3 alone, inputs to
 /// figures, including a case no valid chain can reach (no eligible member).
-pub(super) fn table() -> Value {
+pub(crate) fn table() -> Value {
     let days = |list: &[(&str, i64)]| -> BTreeMap<Arc<str>, i64> {
         list.iter().map(|(m, d)| (Arc::from(*m), *d)).collect()
     };
     let max = (1i128 << 53) - 1;
+    let inputs = |money: [i128; 5], reserve_bps, list: &[(&str, i64)], period_days| {
+        let [rent, income, service, expenses, carry_in] = money;
+        let days = days(list);
+        Inputs { rent, income, service, expenses, carry_in, reserve_bps, days, period_days }
+    };
+    // (name, comment, [rent, income, service, expenses, carry in], reserve bps, days, period days)
+    #[rustfmt::skip]
     let rows: Vec<(&str, &str, Inputs)> = vec![
-        (
-            "spec_example_1",
-            "spec 11.6 example 1: a part-month member",
-            Inputs {
-                rent: 100_000,
-                service: 70_000,
-                carry_in: 2,
-                reserve_bps: 1_000,
-                days: days(&[("a", 30), ("b", 30), ("c", 15)]),
-                period_days: 30,
-                ..Inputs::default()
-            },
-        ),
-        (
-            "pool_smaller_than_members",
-            "spec 11.6 example 2",
-            Inputs {
-                rent: 2,
-                days: days(&[("a", 31), ("b", 31), ("c", 31)]),
-                period_days: 31,
-                ..Inputs::default()
-            },
-        ),
-        (
-            "deficit",
-            "spec 11.6 example 3, first period",
-            Inputs {
-                rent: 10,
-                service: 25,
-                carry_in: 3,
-                days: days(&[("a", 30)]),
-                period_days: 30,
-                ..Inputs::default()
-            },
-        ),
-        (
-            "deficit_recovered",
-            "spec 11.6 example 3, second period",
-            Inputs {
-                rent: 40,
-                service: 25,
-                carry_in: -12,
-                days: days(&[("a", 31)]),
-                period_days: 31,
-                ..Inputs::default()
-            },
-        ),
-        (
-            "no_eligible_member",
-            "W = 0 (unreachable in a valid chain, MEM-3): the pool is carried whole",
-            Inputs {
-                rent: 500,
-                reserve_bps: 1_000,
-                period_days: 30,
-                ..Inputs::default()
-            },
-        ),
-        (
-            "largest_amounts",
-            "rent, income and carry at 2^53 − 1: sums beyond 64 bits are exact",
-            Inputs {
-                rent: max,
-                income: max,
-                carry_in: max,
-                reserve_bps: 1,
-                days: days(&[("a", 31), ("b", 1)]),
-                period_days: 31,
-                ..Inputs::default()
-            },
-        ),
-        (
-            "expenses_and_income",
-            "income and expenses count; reserve rounds down",
-            Inputs {
-                rent: 1_000,
-                income: 55,
-                service: 300,
-                expenses: 99,
-                carry_in: 1,
-                reserve_bps: 333,
-                days: days(&[("a", 28), ("b", 28), ("c", 14), ("d", 1)]),
-                period_days: 28,
-            },
-        ),
+        ("spec_example_1", "spec 11.6 example 1: a part-month member",
+            inputs([100_000, 0, 70_000, 0, 2], 1_000, &[("a", 30), ("b", 30), ("c", 15)], 30)),
+        ("pool_smaller_than_members", "spec 11.6 example 2",
+            inputs([2, 0, 0, 0, 0], 0, &[("a", 31), ("b", 31), ("c", 31)], 31)),
+        ("deficit", "spec 11.6 example 3, first period",
+            inputs([10, 0, 25, 0, 3], 0, &[("a", 30)], 30)),
+        ("deficit_recovered", "spec 11.6 example 3, second period",
+            inputs([40, 0, 25, 0, -12], 0, &[("a", 31)], 31)),
+        ("no_eligible_member", "W = 0 (unreachable in a valid chain, MEM-3): the pool is carried whole",
+            inputs([500, 0, 0, 0, 0], 1_000, &[], 30)),
+        ("largest_amounts", "rent, income and carry at 2^53 − 1: sums beyond 64 bits are exact",
+            inputs([max, max, 0, 0, max], 1, &[("a", 31), ("b", 1)], 31)),
+        ("expenses_and_income", "income and expenses count; reserve rounds down",
+            inputs([1_000, 55, 300, 99, 1], 333, &[("a", 28), ("b", 28), ("c", 14), ("d", 1)], 28)),
     ];
     let rows = rows
         .into_iter()
@@ -809,7 +717,7 @@ pub(super) fn table() -> Value {
             ])
         })
         .collect();
-    super::table(
+    build::table(
         "dividends",
         "The computation of spec 11.3 alone: `inputs` (rent, income, service, expenses, carry_in, reserve_bps, period_days, days per member) give `expect`, the figures of a close (its `period` member is a placeholder).",
         rows,
@@ -817,7 +725,7 @@ pub(super) fn table() -> Value {
 }
 
 /// Checks a `tables/dividends.json` row against the library.
-pub(super) fn check_row(r: &Object) -> Result<(), String> {
+pub(crate) fn check_row(r: &Object) -> Result<(), String> {
     let i = r
         .get("inputs")
         .and_then(Value::as_object)
