@@ -43,7 +43,18 @@ pub(crate) fn write_in_halves(f: &mut File, bytes: &[u8], site: &str) -> io::Res
 
 /// Replaces the file at `path` with `bytes` atomically (temporary file,
 /// fsync, rename): for document and checkpoint files being signed.
+///
+/// A path that names something other than a regular file (`/dev/null`, a
+/// FIFO, a terminal) is written to as it is: renaming over it would
+/// replace the device with a file.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        let mut f = OpenOptions::new().write(true).open(path)?;
+        return f.write_all(bytes).and_then(|()| f.flush());
+    }
     let tmp = sibling(path, &format!(".tmp.{}", std::process::id()), true);
     let result = (|| {
         let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;

@@ -37,7 +37,7 @@ fn decided(o: &Outcome) -> (audit::Report, Vec<Vec<u8>>) {
     let mut table = Vec::new();
     dividend::write_text(&mut table, &o.state).unwrap();
     let mut csv = Vec::new();
-    dividend::write_csv(&mut csv, &o.state).unwrap();
+    dividend::write_csv(&mut csv, &o.state, dividend::CsvAmounts::MinorUnits).unwrap();
     (
         o.report.clone(),
         vec![

@@ -45,7 +45,8 @@ pub(crate) fn draft(a: DraftArgs) -> Res<ExitCode> {
     let mut body = match &a.body {
         Some(f) => Body::from_json(&read_input(f)?).map_err(|e| usage(e.to_string()))?,
         None => Body::default(),
-    };
+    }
+    .for_kind(kind);
     // The currency for `EUR 12.34` values: the chain's, or a charter's own
     // (set by an earlier --set or the body file).
     let mut money = chain.as_ref().and_then(|c| {

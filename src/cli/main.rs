@@ -89,9 +89,14 @@ enum Command {
         /// Print the table as JSON (schema commonstock-dividends-v1).
         #[arg(long, conflicts_with = "csv")]
         json: bool,
-        /// Print one CSV row per period and member (amounts in minor units).
+        /// Print one CSV row per period and member: the currency, the
+        /// period's figures, the member's dividend, paid and payable
+        /// (amounts as decimals: 1100.00).
         #[arg(long)]
         csv: bool,
+        /// With --csv: amounts in integer minor units (110000).
+        #[arg(long, requires = "csv")]
+        minor_units: bool,
     },
     /// Generate a synthetic commune's chain: deterministic from the seed,
     /// clean under the full audit, streamed (about members × months entries).
@@ -148,6 +153,7 @@ const DIVIDENDS_HELP: &str = "The figures are recomputed from the chain (spec ch
 Examples:
   commonstock dividends examples/commune.jsonl
   commonstock dividends --csv examples/commune.jsonl > dividends.csv
+  commonstock dividends --csv --minor-units examples/commune.jsonl
   commonstock dividends --json examples/commune.jsonl";
 
 const SIMULATE_HELP: &str = "Prints the entry count and the head to standard error.
@@ -227,7 +233,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             seed,
             out,
         } => run_simulate(members, months, assets, seed, out),
-        Command::Dividends { chain, json, csv } => run_dividends(&chain, json, csv),
+        Command::Dividends {
+            chain,
+            json,
+            csv,
+            minor_units,
+        } => run_dividends(&chain, json, csv, minor_units),
         Command::Conformance {
             adapter,
             vectors,
@@ -316,7 +327,12 @@ fn open_chain(chain: &str) -> Result<Box<dyn io::BufRead>, String> {
     })
 }
 
-fn run_dividends(chain: &str, json: bool, csv: bool) -> Result<ExitCode, String> {
+fn run_dividends(
+    chain: &str,
+    json: bool,
+    csv: bool,
+    minor_units: bool,
+) -> Result<ExitCode, String> {
     let (report, state) = audit::audit_with_state(open_chain(chain)?, &Options::default())
         .map_err(|e| format!("{chain}: {e}"))?;
     for f in &report.findings {
@@ -331,7 +347,12 @@ fn run_dividends(chain: &str, json: bool, csv: bool) -> Result<ExitCode, String>
         bytes.push(b'\n');
         out.write_all(&bytes)
     } else if csv {
-        dividend::write_csv(&mut out, &state)
+        let amounts = if minor_units {
+            dividend::CsvAmounts::MinorUnits
+        } else {
+            dividend::CsvAmounts::Decimal
+        };
+        dividend::write_csv(&mut out, &state, amounts)
     } else {
         dividend::write_text(&mut out, &state)
     };

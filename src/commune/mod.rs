@@ -41,6 +41,7 @@ use crate::protocol::{b64, sig};
 
 // Every type of the state in the saved-state file of an incremental audit.
 pub mod dividend;
+pub mod fields;
 mod saved;
 
 /// The most current members a commune may have (LIM-4).
@@ -205,7 +206,24 @@ impl<'a> Fields<'a> {
     }
 
     fn amount(&self, k: &str, min: i64) -> Res<i64> {
-        self.int(k, min, MAX_AMOUNT)
+        let v = self.value(k);
+        let n = v
+            .as_i64()
+            .ok_or_else(|| wrong_type(&self.path(k), "integer", v))?;
+        if n < min {
+            // The wording people need: an amount is never negative, and
+            // most are at least one minor unit.
+            return Err(Finding::new(
+                Rule::Com3,
+                self.path(k),
+                if min > 0 {
+                    format!("{n} is not an amount here: amounts are positive (at least {min})")
+                } else {
+                    format!("{n} is not an amount: amounts are positive or zero")
+                },
+            ));
+        }
+        in_range(n, min, MAX_AMOUNT, || self.path(k))
     }
 
     fn bool(&self, k: &str) -> Res<bool> {

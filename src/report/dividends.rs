@@ -13,7 +13,7 @@ use crate::commune::State;
 use crate::commune::dividend::figures_value;
 use crate::protocol::canonical::{Object, Value, number};
 use crate::protocol::date::month_name;
-use crate::report::money::format_money;
+use crate::report::money::{Money, format_money};
 
 /// Per member: dividends declared, paid and still payable, over every
 /// applied close.
@@ -33,7 +33,9 @@ pub fn member_totals(state: &State) -> Vec<(String, i128, i128)> {
         .collect()
 }
 
-/// The dividend table as JSON: periods and member totals.
+/// The dividend table as JSON (schema `commonstock-dividends-v1`,
+/// spec/13-outputs.md): the periods, the member totals, and what was
+/// declared, paid and is payable per member and period.
 pub fn table_value(state: &State) -> Value {
     let mut o = Object::new();
     o.insert("schema", Value::from("commonstock-dividends-v1"));
@@ -62,6 +64,22 @@ pub fn table_value(state: &State) -> Value {
         })
         .collect();
     o.insert("members", Value::Array(members));
+    let per = payouts_paid(state);
+    let mut per: Vec<_> = per.iter().collect();
+    per.sort_by_key(|(period, member, ..)| (member.as_bytes(), *period));
+    let per = per
+        .into_iter()
+        .map(|(period, member, _, declared, paid)| {
+            let mut x = Object::new();
+            x.insert("member", Value::from(*member));
+            x.insert("period", Value::from(month_name(*period)));
+            x.insert("declared", number(Some(*declared)));
+            x.insert("paid", number(Some(*paid)));
+            x.insert("payable", number(Some(declared - paid)));
+            Value::Object(x)
+        })
+        .collect();
+    o.insert("member_periods", Value::Array(per));
     Value::Object(o)
 }
 
@@ -113,35 +131,73 @@ pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
     Ok(())
 }
 
-/// The dividend table as CSV (RFC 4180; amounts in minor units): one row
-/// per period and member.
-pub fn write_csv(out: &mut impl Write, state: &State) -> io::Result<()> {
+/// Every payout of every applied close, with what was paid against it:
+/// `(period, member, days, declared, paid)`, in period then member order.
+pub fn payouts_paid(state: &State) -> Vec<(i64, &str, i64, i128, i128)> {
+    let mut out = Vec::new();
+    for (period, f) in &state.periods.closes {
+        let paid = &state.periods.paid[period];
+        for (p, paid) in f.payouts().zip(paid) {
+            out.push((*period, p.member, p.days, p.amount, i128::from(*paid)));
+        }
+    }
+    out
+}
+
+/// How the CSV writes amounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CsvAmounts {
+    /// Decimal major units, `1100.00` (the default).
+    Decimal,
+    /// Integer minor units, `110000`.
+    MinorUnits,
+}
+
+/// The dividend table as CSV (RFC 4180): one row per period and member,
+/// with the currency, the period's figures, the member's days and
+/// dividend, what was paid of it and what is still payable. A period with
+/// no eligible member has one row with the member columns empty.
+pub fn write_csv(out: &mut impl Write, state: &State, amounts: CsvAmounts) -> io::Result<()> {
+    let money = Money::new(&state.currency, state.exponent);
+    let a = |n: i128| match amounts {
+        CsvAmounts::Decimal => money.plain(n),
+        CsvAmounts::MinorUnits => n.to_string(),
+    };
     writeln!(
         out,
-        "period,rent,income,service,expenses,carry_in,net,reserve,pool,member_days,eligible,dividend,carry_out,member,days,amount"
+        "period,currency,rent,income,service,expenses,carry_in,net,reserve,pool,member_days,eligible,dividend,carry_out,member,days,amount,paid,payable"
     )?;
+    let rows = payouts_paid(state);
+    let mut rows = rows.iter().peekable();
     for (p, f) in &state.periods.closes {
         let head = format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             month_name(*p),
-            f.rent,
-            f.income,
-            f.service,
-            f.expenses,
-            f.carry_in,
-            f.net,
-            f.reserve,
-            f.pool,
+            state.currency,
+            a(f.rent),
+            a(f.income),
+            a(f.service),
+            a(f.expenses),
+            a(f.carry_in),
+            a(f.net),
+            a(f.reserve),
+            a(f.pool),
             f.member_days,
             f.eligible(),
-            f.dividend,
-            f.carry_out
+            a(f.dividend),
+            a(f.carry_out)
         );
         if f.eligible() == 0 {
-            writeln!(out, "{head},,,")?;
+            writeln!(out, "{head},,,,,")?;
         }
-        for p in f.payouts() {
-            writeln!(out, "{head},{},{},{}", p.member, p.days, p.amount)?;
+        while let Some((_, member, days, declared, paid)) = rows.next_if(|r| r.0 == *p) {
+            writeln!(
+                out,
+                "{head},{member},{days},{},{},{}",
+                a(*declared),
+                a(*paid),
+                a(declared - paid)
+            )?;
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! The report layer: what an audit found, written for people and programs.
 //! [`statement`] is the commune's statement after a replay (members, assets,
-//! bond series, agreements, arrears, cash); [`money`] the one money format
-//! every report and tool uses; [`dividends`] is the dividend table (spec 9.3, 11.7).
+//! bond series, agreements, arrears, cash); [`dividends`] is the dividend
+//! table (spec 9.3, 11.7); [`money`] is the one format of amounts that every
+//! report prints and every tool reads back.
 //!
 //! It reads the [`crate::audit`] report and the [`crate::commune`] state and
 //! decides nothing: every figure it prints was computed below it.

@@ -16,8 +16,8 @@
 //!
 //! | value | becomes |
 //! |---|---|
-//! | `@FILE` | the text hash (§3.1) of the file's bytes |
-//! | `EUR 1234.56` or `1234.56 EUR` | the amount in minor units of the commune's currency |
+//! | `@FILE` | for a key member, the key in the public key file FILE; else the text hash (§3.1) of the file's bytes |
+//! | `EUR 1,234.56`, `EUR 1234.56` or `1234.56 EUR` | the amount in minor units of the commune's currency (positive: [`Money::parse`]) |
 //! | a JSON literal: `12`, `true`, `"007"`, `[…]`, `{…}` | that value |
 //! | `k=v,k=v` (only after `PATH[]=`) | an object of those members, each value read by these rules |
 //! | anything else | a string |
@@ -32,14 +32,14 @@
 
 use std::path::Path;
 
-use crate::commune::{self, Finding};
+use crate::commune::{self, Finding, fields};
 use crate::protocol::canonical::{self, Object, Value};
 use crate::protocol::chain;
 use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind};
 use crate::protocol::hash::{self, Hash};
 use crate::protocol::rule::Rule;
-use crate::tools::review::Money;
+use crate::report::money::Money;
 
 /// Why a draft could not be built.
 #[derive(Debug)]
@@ -67,11 +67,34 @@ fn input(s: impl Into<String>) -> Error {
 
 /// Reads an assignment's value (see the module doc).
 pub fn parse_value(raw: &str, money: Option<&Money>, in_list: bool) -> Result<Value, Error> {
+    parse_typed(raw, money, in_list, None, "")
+}
+
+/// [`parse_value`] for the member at `path` of a `kind`'s body (an element
+/// of the list at `path` when `in_list`): `@FILE` is a public key file
+/// where the member is a key, else a text hash.
+fn parse_typed(
+    raw: &str,
+    money: Option<&Money>,
+    in_list: bool,
+    kind: Option<Kind>,
+    path: &str,
+) -> Result<Value, Error> {
     if let Some(file) = raw.strip_prefix('@') {
         let bytes = std::fs::read(Path::new(file)).map_err(|e| input(format!("{file}: {e}")))?;
+        let at = if in_list {
+            format!("{path}[]")
+        } else {
+            path.to_string()
+        };
+        if kind.and_then(|k| fields::type_of(k, &at)) == Some(fields::Type::Key) {
+            let key = public_key_file(&bytes)
+                .ok_or_else(|| input(format!("{file}: {}", NOT_A_PUBLIC_KEY_FILE)))?;
+            return Ok(Value::from(crate::protocol::b64::encode(&key)));
+        }
         return Ok(Value::from(hash::text(&bytes).to_b64()));
     }
-    if let Some(n) = parse_money(raw, money)? {
+    if let Some(n) = Money::parse(raw, money).map_err(|e| input(e.to_string()))? {
         return Ok(Value::Int(n));
     }
     if let Ok(v) = canonical::parse(raw.as_bytes()) {
@@ -83,59 +106,32 @@ pub fn parse_value(raw: &str, money: Option<&Money>, in_list: bool) -> Result<Va
             let (k, v) = pair
                 .split_once('=')
                 .ok_or_else(|| input(format!("{pair:?}: expected NAME=VALUE")))?;
-            o.insert(k.trim(), parse_value(v.trim(), money, false)?);
+            let k = k.trim();
+            let inner = format!("{path}[].{k}");
+            o.insert(k, parse_typed(v.trim(), money, false, kind, &inner)?);
         }
         return Ok(Value::Object(o));
     }
     Ok(Value::from(raw))
 }
 
-/// `EUR 12.34` / `12.34 EUR` in minor units; `None` when `raw` is not of
-/// that shape.
-fn parse_money(raw: &str, money: Option<&Money>) -> Result<Option<i64>, Error> {
-    let mut parts = raw.split(' ');
-    let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Ok(None);
-    };
-    let is_code = |s: &str| s.len() == 3 && s.bytes().all(|c| c.is_ascii_uppercase());
-    let is_num = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || c == b'.');
-    let (code, num) = match (is_code(a) && is_num(b), is_num(a) && is_code(b)) {
-        (true, _) => (a, b),
-        (_, true) => (b, a),
-        _ => return Ok(None),
-    };
-    let m = money.ok_or_else(|| {
-        input(format!(
-            "{raw:?}: the commune's currency is not known here; give the amount in minor units"
-        ))
-    })?;
-    if code != m.code {
-        return Err(input(format!(
-            "{raw:?}: the commune's currency is {}",
-            m.code
-        )));
-    }
-    let (major, minor) = num.split_once('.').unwrap_or((num, ""));
-    let exp = m.exponent as usize;
-    if minor.len() > exp || minor.contains('.') || major.is_empty() {
-        return Err(input(format!(
-            "{raw:?}: {} takes at most {exp} decimal places",
-            m.code
-        )));
-    }
-    let digits = format!("{major}{minor:0<exp$}");
-    let n: i64 = digits
-        .parse()
-        .ok()
-        .filter(|n| *n <= commune::MAX_AMOUNT)
-        .ok_or_else(|| input(format!("{raw:?}: amount out of range")))?;
-    Ok(Some(n))
+/// What a public key file holds: the key in base64url (43 characters) and
+/// an LF, as `commonstock key generate` prints it (spec §5.6).
+pub fn public_key_file(bytes: &[u8]) -> Option<[u8; 32]> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line = text.strip_suffix('\n').unwrap_or(text);
+    crate::protocol::b64::decode::<32>(line).ok()
 }
+
+const NOT_A_PUBLIC_KEY_FILE: &str = "not a public key file (one line: the 43-character public key that `commonstock key generate` prints)";
 
 /// A body being built.
 #[derive(Clone, Debug, Default)]
 pub struct Body {
     root: Object,
+    /// The kind it is for, when known: `@FILE` then reads a public key
+    /// file for a key member.
+    kind: Option<Kind>,
     /// Paths of lists built by appending (sorted at the end).
     appended: Vec<String>,
 }
@@ -149,6 +145,7 @@ impl Body {
         match v {
             Value::Object(root) => Ok(Body {
                 root,
+                kind: None,
                 appended: Vec::new(),
             }),
             other => Err(input(format!(
@@ -156,6 +153,12 @@ impl Body {
                 other.type_name()
             ))),
         }
+    }
+
+    /// The same body, for a `kind`'s document.
+    pub fn for_kind(mut self, kind: Kind) -> Body {
+        self.kind = Some(kind);
+        self
     }
 
     /// Applies one `PATH=VALUE` assignment.
@@ -167,7 +170,7 @@ impl Body {
             Some(p) => (p, true),
             None => (path, false),
         };
-        let value = parse_value(raw, money, append)?;
+        let value = parse_typed(raw, money, append, self.kind, path)?;
         let names: Vec<&str> = path.split('.').collect();
         if names.iter().any(|n| n.is_empty()) {
             return Err(input(format!("{path:?}: not a member path")));

@@ -34,7 +34,6 @@ use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind, Signature};
 use crate::protocol::hash::Hash;
 use crate::protocol::rule::Rule;
-use crate::report::money::format_money;
 
 /// A rule that stops the document for good (see the module doc).
 pub type Problem = Finding;
@@ -264,37 +263,7 @@ pub fn key_name(key: &[u8; 32], state: Option<&State>) -> String {
     }
 }
 
-/// How amounts are shown: the commune's currency, when known.
-#[derive(Clone, Debug)]
-pub struct Money {
-    pub code: String,
-    pub exponent: i64,
-}
-
-impl Money {
-    /// The currency of a chain's state, or of a charter's own body.
-    pub fn of(doc: &Document, state: Option<&State>) -> Option<Money> {
-        if let Some(s) = state.filter(|s| !s.currency.is_empty()) {
-            return Some(Money {
-                code: s.currency.clone(),
-                exponent: s.exponent,
-            });
-        }
-        let c = doc.body.get("currency")?.as_object()?;
-        let exponent = c
-            .get("exponent")?
-            .as_i64()
-            .filter(|e| (0..=4).contains(e))?;
-        Some(Money {
-            code: c.get("code")?.as_str()?.to_string(),
-            exponent,
-        })
-    }
-
-    pub fn show(&self, n: i64) -> String {
-        format_money(&self.code, self.exponent, n as i128)
-    }
-}
+pub use crate::report::money::Money;
 
 fn money(m: Option<&Money>, n: i64) -> String {
     match m {
@@ -303,12 +272,10 @@ fn money(m: Option<&Money>, n: i64) -> String {
     }
 }
 
-/// The body members whose integers are amounts of money.
-fn is_amount(name: &str) -> bool {
-    matches!(
-        name,
-        "amount" | "price" | "face" | "coupon" | "principal" | "cash" | "dividend" | "reserve"
-    )
+/// The body members whose integers are amounts of money (by the kind's
+/// table, [`crate::commune::fields`]).
+fn is_amount(kind: Kind, name: &str) -> bool {
+    crate::commune::fields::is_money(kind, name)
 }
 
 /// The body members that hold text hashes (spec §3.1).
@@ -434,7 +401,9 @@ pub fn summary(doc: &Document, state: Option<&State>) -> String {
                 "asset_purchase" => rs("asset"),
                 "expense" | "refund" => rs("approval"),
                 "income" => format!("{:?}", rs("source")),
-                _ => r.map(render_object).unwrap_or_default(),
+                _ => r
+                    .map(|r| render_object(doc.kind, m.as_ref(), r))
+                    .unwrap_or_default(),
             };
             format!(
                 "payment {} {} {} {reference}",
@@ -444,15 +413,38 @@ pub fn summary(doc: &Document, state: Option<&State>) -> String {
             )
         }
         Kind::Reversal => format!("reversal of {}: {}", s("payment"), s("reason")),
-        _ => format!("{} {}", doc.kind, render_object(b)),
+        Kind::PeriodClose => {
+            let members = b
+                .get("payouts")
+                .and_then(Value::as_array)
+                .map_or(0, <[Value]>::len);
+            let income = match n("income") {
+                Some(0) | None => String::new(),
+                Some(_) => format!(", income {}", amt("income")),
+            };
+            format!(
+                "period close {}: rent {}{income}, bond service {}, expenses {}, reserve {}, pool {}; dividend {} ({members} {}), carry {}",
+                s("period"),
+                amt("rent"),
+                amt("service"),
+                amt("expenses"),
+                amt("reserve"),
+                amt("pool"),
+                amt("dividend"),
+                if members == 1 { "member" } else { "members" },
+                amt("carry_out")
+            )
+        }
+        _ => format!("{} {}", doc.kind, render_object(doc.kind, m.as_ref(), b)),
     }
 }
 
 /// A compact rendering of an object's scalar members: `k=v k=v`.
-fn render_object(o: &Object) -> String {
+fn render_object(kind: Kind, m: Option<&Money>, o: &Object) -> String {
     o.iter()
         .filter_map(|(k, v)| match v {
             Value::Str(s) => Some(format!("{k}={s}")),
+            Value::Int(i) if is_amount(kind, k) => Some(format!("{k}={}", money(m, *i))),
             Value::Int(i) => Some(format!("{k}={i}")),
             Value::Bool(b) => Some(format!("{k}={b}")),
             _ => None,
@@ -473,9 +465,11 @@ pub fn describe(
     let m = Money::of(doc, state);
     let mut out = Vec::new();
     let ctx = Ctx {
+        kind: doc.kind,
         money: m.as_ref(),
         state,
         text,
+        units: doc.body.get("units").and_then(Value::as_i64),
     };
     for (k, v) in doc.body.iter() {
         walk(&ctx, k, k, v, &mut out);
@@ -484,6 +478,9 @@ pub fn describe(
 }
 
 struct Ctx<'a> {
+    kind: Kind,
+    /// A bond series' units issued: its schedule rows are per unit.
+    units: Option<i64>,
     money: Option<&'a Money>,
     state: Option<&'a State>,
     text: Option<&'a [u8]>,
@@ -491,7 +488,7 @@ struct Ctx<'a> {
 
 fn scalar(ctx: &Ctx<'_>, name: &str, v: &Value) -> String {
     match v {
-        Value::Int(i) if is_amount(name) => money(ctx.money, *i),
+        Value::Int(i) if is_amount(ctx.kind, name) => money(ctx.money, *i),
         Value::Int(i) => i.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".into(),
@@ -524,7 +521,10 @@ fn walk(ctx: &Ctx<'_>, name: &str, path: &str, v: &Value, out: &mut Vec<(String,
             let flat = o
                 .iter()
                 .all(|(_, v)| !matches!(v, Value::Object(_) | Value::Array(_)));
-            if flat && !o.is_empty() {
+            if let (Kind::BondSeries, "schedule", Some(row)) = (ctx.kind, name, schedule_row(ctx, o))
+            {
+                out.push((path.to_string(), row));
+            } else if flat && !o.is_empty() {
                 let line = o
                     .iter()
                     .map(|(k, v)| format!("{k} {}", scalar(ctx, k, v)))
@@ -558,6 +558,33 @@ fn walk(ctx: &Ctx<'_>, name: &str, path: &str, v: &Value, out: &mut Vec<(String,
         }
         _ => out.push((path.to_string(), scalar(ctx, name, v))),
     }
+}
+
+/// A bond series' schedule row as people read it: the row is per unit
+/// (SCH-1), so the total for the units issued is shown beside it.
+fn schedule_row(ctx: &Ctx<'_>, o: &Object) -> Option<String> {
+    let coupon = o.get("coupon")?.as_i64()?;
+    let principal = o.get("principal")?.as_i64()?;
+    let due = o.get("due")?.as_str()?;
+    let m = |n: i128| match ctx.money {
+        Some(m) => m.show(n),
+        None => format!("{n} (minor units)"),
+    };
+    let mut line = format!(
+        "due {due}: coupon {} + principal {} per unit",
+        m(coupon.into()),
+        m(principal.into())
+    );
+    if let Some(u) = ctx.units.filter(|u| *u > 0) {
+        let (u, c, p) = (i128::from(u), i128::from(coupon), i128::from(principal));
+        line.push_str(&format!(
+            "; for the {u} units issued: coupon {} + principal {} = {}",
+            m(u * c),
+            m(u * p),
+            m(u * (c + p))
+        ));
+    }
+    Some(line)
 }
 
 /// Whether `doc` concerns member `id`: it names the member in its body (as
