@@ -149,7 +149,8 @@ pub(crate) fn key_error(e: keyfile::Error) -> Failure {
     match e {
         keyfile::Error::Permissions(..)
         | keyfile::Error::Passphrase(_)
-        | keyfile::Error::Format(_) => refused(e.to_string()),
+        | keyfile::Error::Format(_)
+        | keyfile::Error::NotASecretKey(..) => refused(e.to_string()),
         _ => usage(e.to_string()),
     }
 }

@@ -229,6 +229,13 @@ pub(crate) fn sign(
             "not signed: this document can never be valid at the end of the chain: {f}"
         )));
     }
+    let stranger = !review::signature_can_count(&doc, state, &public);
+    if stranger {
+        eprintln!(
+            "warning: {}: this key is not a current member's; the signature will not count",
+            review::key_name(&public, state)
+        );
+    }
     if !yes {
         eprintln!(
             "{} dated {}: {}\ndocument hash {}; you sign as {}",

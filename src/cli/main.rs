@@ -16,7 +16,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
-use commonstock::{b64, canonical, dividend, keyfile, statefile, statement};
+use commonstock::{canonical, dividend, statefile, statement};
 
 mod checkpoints;
 mod common;
@@ -193,12 +193,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Workflow(c) => run_workflow(c),
-        Command::Keygen { out } => keyfile::generate(&out)
-            .map(|key| {
-                println!("{}", b64::encode(&key.public_key()));
-                ExitCode::SUCCESS
-            })
-            .map_err(|e| common::Failure::Usage(e.to_string())),
+        Command::Keygen { out } => {
+            keys::key_generate(&out, false, &common::PassArgs::default())
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "commonstock", &mut io::stdout());
             Ok(ExitCode::SUCCESS)

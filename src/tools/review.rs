@@ -239,6 +239,19 @@ pub fn check(chain: Option<&Chain>, doc: &Document) -> Result<Standing, Problem>
     }
 }
 
+/// Whether a signature by `key` can count for `doc`: the key is a current
+/// member's (in `state`, the chain's state; none for a charter) or one the
+/// body names (a founder, a new member, a new key, a bondholder). Any
+/// other signature is allowed but counts for nothing (spec §10.4).
+pub fn signature_can_count(doc: &Document, state: Option<&State>, key: &[u8; 32]) -> bool {
+    if state.is_some_and(|s| s.member_by_key(key).is_some()) {
+        return true;
+    }
+    let mut keys = Vec::new();
+    body_keys(&Value::Object(doc.body.clone()), &mut keys);
+    keys.contains(key)
+}
+
 /// Every 32-byte key named anywhere in a body.
 fn body_keys(v: &Value, out: &mut Vec<[u8; 32]>) {
     match v {
