@@ -91,6 +91,37 @@ pub(crate) fn write_output(name: &str, bytes: &[u8]) -> Res<()> {
     }
 }
 
+/// Refuses to replace `dest` when that would lose signatures: when it is a
+/// document file holding a signature that `doc` does not carry, or any
+/// other non-empty file (a chain, a checkpoint: signatures too, or
+/// something else altogether). `--force` replaces it anyway. Standard
+/// output and what is not a regular file (`/dev/null`) are never refused.
+pub(crate) fn guard_overwrite(dest: &str, doc: &Document, force: bool) -> Res<()> {
+    if dest == "-" || force {
+        return Ok(());
+    }
+    let path = Path::new(dest);
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > 0 => {}
+        _ => return Ok(()),
+    }
+    let bytes = fs::read(path).map_err(|e| usage(format!("{dest}: {e}")))?;
+    match Document::parse_file(&bytes) {
+        Ok(old) => {
+            let lost = old.sigs.iter().filter(|s| !doc.signed_by(&s.key)).count();
+            if lost == 0 {
+                return Ok(());
+            }
+            Err(refused(format!(
+                "{dest} exists and holds {lost} signature(s) that would be lost; write to another file (-o), or pass --force to replace it"
+            )))
+        }
+        Err(_) => Err(refused(format!(
+            "{dest} exists and is not a document file (a chain or a checkpoint holds signatures too); write to another file (-o), or pass --force to replace it"
+        ))),
+    }
+}
+
 pub(crate) fn read_doc(name: &str) -> Res<Document> {
     let bytes = read_input(name)?;
     Document::parse_file(&bytes).map_err(|e| {

@@ -83,6 +83,7 @@ pub(crate) fn draft(a: DraftArgs) -> Res<ExitCode> {
             "this {kind} could not join the chain: {f}; fix it and draft again"
         )));
     }
+    guard_overwrite(&a.out, &doc, a.force)?;
     write_output(&a.out, &doc.to_file_bytes())?;
     if a.out != "-" {
         eprintln!(
@@ -204,6 +205,7 @@ pub(crate) fn sign(
     chain: Option<&Path>,
     yes: bool,
     out: Option<&str>,
+    force: bool,
 ) -> Res<ExitCode> {
     let mut doc = read_doc(name)?;
     let chain = match (chain, doc.kind) {
@@ -250,6 +252,7 @@ pub(crate) fn sign(
     doc.sign(&key).map_err(|e| refused(e.to_string()))?;
     let standing = review::check(chain.as_ref(), &doc);
     let dest = out.unwrap_or(name);
+    guard_overwrite(dest, &doc, force)?;
     write_output(dest, &doc.to_file_bytes())?;
     eprintln!(
         "signed as {}; {}",

@@ -61,6 +61,9 @@ pub enum Command {
         /// Write the signed document here instead of back to DOC.
         #[arg(long, short)]
         out: Option<String>,
+        /// Replace OUT even if that loses the signatures it holds.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge the signatures gathered in several copies of one document.
     #[command(after_help = MERGE_HELP)]
@@ -215,6 +218,9 @@ pub struct DraftArgs {
     /// Where to write the document (`-` for standard output).
     #[arg(long, short, default_value = "-")]
     pub(crate) out: String,
+    /// Replace OUT even if it holds signatures (a signed document, a chain).
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 pub(crate) const KEY_GENERATE_HELP: &str =

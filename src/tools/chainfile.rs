@@ -70,6 +70,9 @@ pub enum Error {
     Refused(Finding),
     /// The document is sound but not fully signed yet.
     Incomplete(Finding),
+    /// The chain file may not be written by this user (read-only, or its
+    /// owner could not be kept).
+    NotWritable(PathBuf, String),
 }
 
 impl std::fmt::Display for Error {
@@ -101,6 +104,9 @@ impl std::fmt::Display for Error {
                 f,
                 "not fully signed yet: {x}; gather the missing signatures with `commonstock sign`"
             ),
+            Error::NotWritable(p, why) => {
+                write!(f, "{} cannot be appended to: {why}; the chain is unchanged", p.display())
+            }
         }
     }
 }
@@ -158,6 +164,9 @@ pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error>
         }
         Err(e) => return Err(io(e)),
     };
+    if old.is_some() {
+        writable(path)?;
+    }
     let chain = match &old {
         Some(bytes) => Some(Chain::read(bytes).map_err(io)?),
         None => None,
@@ -190,11 +199,54 @@ pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error>
     })
 }
 
+/// Refuses a chain this user may not write: one with no write permission
+/// at all (which `root` could otherwise replace), or one the system does
+/// not let this user open for writing. The chain is replaced by a rename,
+/// which needs only the directory's permission, so this is checked first.
+fn writable(path: &Path) -> Result<(), Error> {
+    let no = |why: String| Err(Error::NotWritable(path.to_path_buf(), why));
+    let m = fs::metadata(path).map_err(|e| Error::Io(path.to_path_buf(), e))?;
+    if m.permissions().readonly() {
+        return no("it is read-only (no write permission for anyone); make it writable first if the chain should grow".into());
+    }
+    if let Err(e) = OpenOptions::new().append(true).open(path) {
+        return no(format!("you may not write it ({e})"));
+    }
+    Ok(())
+}
+
+/// Gives the new file the old one's mode and owner (owner and group on
+/// Unix), so an append changes only the content. If the owner cannot be
+/// kept (another user's chain that this user may write), the append is
+/// refused rather than silently taking the file over.
+fn keep_mode_and_owner(f: &File, path: &Path) -> io::Result<()> {
+    let Ok(m) = fs::metadata(path) else {
+        return Ok(());
+    };
+    f.set_permissions(m.permissions())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = f.metadata()?;
+        if (now.uid(), now.gid()) != (m.uid(), m.gid()) {
+            std::os::unix::fs::fchown(f, Some(m.uid()), Some(m.gid())).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "its owner (uid {}, gid {}) cannot be kept ({e}); append as that user",
+                        m.uid(),
+                        m.gid()
+                    ),
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
 fn write_new_chain(tmp: &Path, path: &Path, old: &[u8], line: &[u8]) -> io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).open(tmp)?;
-    if let Ok(m) = fs::metadata(path) {
-        f.set_permissions(m.permissions())?;
-    }
+    keep_mode_and_owner(&f, path)?;
     let total = old.len() + line.len();
     let half = total / 2;
     let mut written = 0;
