@@ -68,6 +68,71 @@ pub(crate) const GREEN: u8 = 32;
 pub(crate) const YELLOW: u8 = 33;
 pub(crate) const RED: u8 = 31;
 
+/// Whether `name` is a web address to fetch.
+pub(crate) fn is_url(name: &str) -> bool {
+    name.starts_with("http://") || name.starts_with("https://")
+}
+
+/// Opens what a reading command reads: a file, `-` for standard input, or
+/// an http(s) URL, streamed. A response that is not a chain file (an
+/// error status, an HTML page) is an I/O error (exit 2): the chain could
+/// not be had, which says nothing about the chain.
+pub(crate) fn open_source(name: &str) -> Res<Box<dyn BufRead>> {
+    Ok(if name == "-" {
+        Box::new(io::stdin().lock())
+    } else if is_url(name) {
+        let mut r = io::BufReader::with_capacity(1 << 16, fetch(name)?);
+        let head = r
+            .fill_buf()
+            .map_err(|e| usage(format!("{name}: {e}")))?;
+        if looks_like_html(head) {
+            return Err(usage(format!(
+                "{name}: the server sent an HTML page, not a chain file (is the address right?)"
+            )));
+        }
+        Box::new(r)
+    } else {
+        let f = fs::File::open(name).map_err(|e| usage(format!("{name}: {e}")))?;
+        Box::new(io::BufReader::with_capacity(1 << 16, f))
+    })
+}
+
+/// A chain file starts with `{`; a web page with `<` (after white space).
+fn looks_like_html(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    head.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'<')
+}
+
+/// A published chain over http(s). An error status (404) and an HTML page
+/// (by its Content-Type) are refused here.
+fn fetch(url: &str) -> Res<impl Read + use<>> {
+    let response = ureq::get(url)
+        .call()
+        .map_err(|e| usage(format!("{url}: {e}")))?;
+    let html = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if html {
+        return Err(usage(format!(
+            "{url}: the server sent an HTML page (Content-Type text/html), not a chain file (is the address right?)"
+        )));
+    }
+    Ok(response.into_body().into_reader())
+}
+
+/// The whole of what [`open_source`] opens.
+pub(crate) fn read_source(name: &str) -> Res<Vec<u8>> {
+    let mut b = Vec::new();
+    open_source(name)?
+        .read_to_end(&mut b)
+        .map_err(|e| usage(format!("{name}: {e}")))?;
+    Ok(b)
+}
+
 pub(crate) fn read_input(name: &str) -> Res<Vec<u8>> {
     if name == "-" {
         let mut b = Vec::new();
@@ -131,8 +196,10 @@ pub(crate) fn read_doc(name: &str) -> Res<Document> {
     })
 }
 
+/// Reads a chain (a file, `-` or a URL) and audits it, for judging a
+/// document against it.
 pub(crate) fn read_chain(path: &Path) -> Res<Chain> {
-    let bytes = fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+    let bytes = read_source(&path.to_string_lossy())?;
     Chain::read(&bytes).map_err(|e| usage(format!("{}: {e}", path.display())))
 }
 

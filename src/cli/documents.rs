@@ -28,8 +28,12 @@ pub(crate) fn draft(a: DraftArgs) -> Res<ExitCode> {
             all.join(", ")
         ))
     })?;
+    if a.fields {
+        return print(draft::fields_text(kind).as_bytes());
+    }
+    let raw_date = a.date.as_deref().unwrap_or_default();
     let date =
-        Date::parse(&a.date).map_err(|e| usage(format!("--date {}: {}", a.date, e.detail)))?;
+        Date::parse(raw_date).map_err(|e| usage(format!("--date {raw_date}: {}", e.detail)))?;
     let chain = match (&a.chain, kind) {
         (Some(_), Kind::Charter) => {
             return Err(usage("a charter starts a chain: draft it without --chain"));

@@ -8,7 +8,7 @@
 //! merge, append, checkpoints, log) lives in `workflow.rs`.
 
 use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -128,11 +128,18 @@ enum Command {
     #[command(flatten)]
     Workflow(workflow::Command),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
-    #[command(hide = true)]
+    #[command(after_help = "Example:\n  commonstock completions bash > /etc/bash_completion.d/commonstock")]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff) to standard output.
-    #[command(hide = true)]
-    Man,
+    /// Write the manual: a page per command into DIR (commonstock.1,
+    /// commonstock-audit.1, …), or the main page to standard output.
+    #[command(
+        after_help = "Examples:\n  commonstock man --out /usr/local/share/man/man1\n  commonstock man | man -l -"
+    )]
+    Man {
+        /// The directory to write the pages into.
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 const AUDIT_HELP: &str = "Incremental audit: `--save STATE` keeps the audit's state after the chain; a later `--resume STATE` on the grown chain re-hashes the lines the state covers (they must be exactly the audited prefix, else the resume is refused: audit in full) and audits only the new entries. The output is that of a full audit. A state file is trusted input: resume only from states your own audits wrote.
@@ -189,7 +196,56 @@ fn run_simulate(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `commonstock man --out DIR`: a page per command, as git has
+/// (`commonstock-audit.1`, `commonstock-key-generate.1`, …).
+fn write_man_pages(dir: &std::path::Path) -> common::Res<ExitCode> {
+    std::fs::create_dir_all(dir)
+        .and_then(|()| clap_mangen::generate_to(Cli::command(), dir))
+        .map_err(|e| common::Failure::Usage(format!("{}: {e}", dir.display())))?;
+    let n = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("commonstock"))
+                .count()
+        })
+        .unwrap_or(0);
+    eprintln!("wrote {n} manual pages to {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `commonstock help draft KIND`: the kind's fields (clap's `help` knows
+/// only subcommands, and kinds are values).
+fn help_draft_kind() -> Option<ExitCode> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [help, draft, kind] = args.as_slice() else {
+        return None;
+    };
+    if help != "help" || draft != "draft" {
+        return None;
+    }
+    Some(match commonstock::document::Kind::from_name(kind) {
+        Some(k) => {
+            let _ = io::stdout().write_all(commonstock::draft::fields_text(k).as_bytes());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let all: Vec<&str> = commonstock::document::Kind::ALL
+                .iter()
+                .map(|k| k.name())
+                .collect();
+            eprintln!(
+                "commonstock: unknown kind {kind:?}; one of: {}",
+                all.join(", ")
+            );
+            ExitCode::from(2)
+        }
+    })
+}
+
 fn main() -> ExitCode {
+    if let Some(code) = help_draft_kind() {
+        return code;
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Workflow(c) => run_workflow(c),
@@ -200,10 +256,11 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "commonstock", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => clap_mangen::Man::new(Cli::command())
+        Command::Man { out: None } => clap_mangen::Man::new(Cli::command())
             .render(&mut io::stdout())
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| common::Failure::Usage(e.to_string())),
+        Command::Man { out: Some(dir) } => write_man_pages(&dir),
         command => run(command).map_err(common::Failure::Usage),
     };
     match result {
@@ -220,7 +277,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Workflow(_)
         | Command::Keygen { .. }
         | Command::Completions { .. }
-        | Command::Man => {
+        | Command::Man { .. } => {
             unreachable!("dispatched in main")
         }
         Command::Simulate {
@@ -314,14 +371,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
 
 /// Opens a chain: a file, `-` for standard input, or an http(s) URL.
 fn open_chain(chain: &str) -> Result<Box<dyn io::BufRead>, String> {
-    Ok(if chain == "-" {
-        Box::new(io::stdin().lock())
-    } else if chain.starts_with("http://") || chain.starts_with("https://") {
-        Box::new(BufReader::with_capacity(1 << 16, fetch(chain)?))
-    } else {
-        let f = File::open(chain).map_err(|e| format!("{chain}: {e}"))?;
-        Box::new(BufReader::with_capacity(1 << 16, f))
-    })
+    common::open_source(chain).map_err(|f| f.message().to_string())
 }
 
 fn run_dividends(
@@ -362,13 +412,6 @@ fn run_dividends(
     } else {
         ExitCode::from(1)
     })
-}
-
-/// Opens a published chain over http(s), streamed: the audit's line limit
-/// still bounds what is read.
-fn fetch(url: &str) -> Result<impl io::Read + use<>, String> {
-    let response = ureq::get(url).call().map_err(|e| format!("{url}: {e}"))?;
-    Ok(response.into_body().into_reader())
 }
 
 /// `commonstock conformance`: every case through the adapter, one line per
@@ -465,13 +508,6 @@ fn run_workflow(command: workflow::Command) -> Result<ExitCode, common::Failure>
         Command::Merge { docs, out } => merge(&docs, &out),
         Command::Append { chain, doc, new } => append(&chain, &doc, new),
         Command::Checkpoint(c) => checkpoint(c),
-        Command::Log {
-            chain,
-            full,
-            kind,
-            member,
-            asset,
-            json,
-        } => log(&chain, full, kind, member, asset, json),
+        Command::Log(a) => log(a),
     }
 }

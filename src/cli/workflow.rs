@@ -91,25 +91,54 @@ pub enum Command {
     Checkpoint(CheckpointCommand),
     /// Browse a chain like `git log`.
     #[command(after_help = LOG_HELP)]
-    Log {
-        /// The chain file (`-` for standard input).
-        chain: String,
-        /// The whole document of each entry, not one line.
-        #[arg(long)]
-        full: bool,
-        /// Only documents of this kind.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only documents naming or signed by this member.
-        #[arg(long)]
-        member: Option<String>,
-        /// Only documents about this asset (its series, its agreements).
-        #[arg(long)]
-        asset: Option<String>,
-        /// One canonical JSON object per entry.
-        #[arg(long)]
-        json: bool,
-    },
+    Log(LogArgs),
+}
+
+#[derive(Args)]
+pub struct LogArgs {
+    /// The chain: a file, `-` for standard input, or an http(s) URL.
+    pub(crate) chain: String,
+    /// The whole document of each entry, not one line.
+    #[arg(long)]
+    pub(crate) full: bool,
+    /// Only documents of this kind.
+    #[arg(long, value_parser = kind_names())]
+    pub(crate) kind: Option<String>,
+    /// Only documents naming or signed by this member, the payments on the
+    /// agreements they rent, and their dividends.
+    #[arg(long)]
+    pub(crate) member: Option<String>,
+    /// Only documents about this bondholder's bonds: sales to them,
+    /// transfers from or to them, coupons and principal paid to them. KEY is
+    /// the public key, or a public key file.
+    #[arg(long, value_name = "KEY")]
+    pub(crate) holder: Option<String>,
+    /// Only documents about this asset (its series, its agreements).
+    #[arg(long)]
+    pub(crate) asset: Option<String>,
+    /// Only documents dated on or after this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<String>,
+    /// Only documents dated on or before this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
+    /// Only the last N entries shown (the most recent).
+    #[arg(short = 'n', long = "max-count", value_name = "N")]
+    pub(crate) max_count: Option<usize>,
+    /// Newest first.
+    #[arg(long)]
+    pub(crate) reverse: bool,
+    /// One canonical JSON object per entry (schema commonstock-log-v1).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The kinds' names, for completion and checking of `--kind` and `draft
+/// KIND`.
+pub(crate) fn kind_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        commonstock::document::Kind::ALL.iter().map(|k| k.name()),
+    )
 }
 
 #[derive(Subcommand)]
@@ -199,13 +228,15 @@ pub enum CheckpointCommand {
 
 #[derive(Args)]
 pub struct DraftArgs {
-    /// The kind: charter, admission, exit, key_rotation, key_recovery,
-    /// asset_acquisition, bond_series, bond_sale, bond_transfer,
-    /// rental_agreement, rental_end, expense_approval, payment, reversal, …
+    /// The kind of document (`commonstock help draft KIND` lists its fields).
+    #[arg(value_parser = kind_names())]
     pub(crate) kind: String,
     /// The document's date, YYYY-MM-DD.
+    #[arg(long, required_unless_present = "fields")]
+    pub(crate) date: Option<String>,
+    /// List the kind's fields with their types, and draft nothing.
     #[arg(long)]
-    pub(crate) date: String,
+    pub(crate) fields: bool,
     /// The chain it will join (every kind but a charter).
     #[arg(long)]
     pub(crate) chain: Option<PathBuf>,
@@ -240,9 +271,14 @@ Examples:
   commonstock key show ana.key
   commonstock key show --json ana.key";
 
-pub(crate) const DRAFT_HELP: &str = "Values of --set PATH=VALUE:
-  @FILE                 the text hash of FILE (for text, bylaws)
-  'EUR 1234.56'         an amount in the commune's currency (minor units)
+pub(crate) const DRAFT_HELP: &str = "`commonstock help draft KIND` (or `draft KIND --fields`) lists the
+fields of a kind with their types.
+
+Values of --set PATH=VALUE:
+  @FILE                 a key member: the public key in FILE (ana.pub);
+                        else the text hash of FILE (for text, bylaws)
+  'EUR 1,234.56'        an amount in the commune's currency (minor units);
+                        amounts are positive
   12, true, \"007\", [..] a JSON value
   k=v,k=v               after PATH[]=: an object appended to the list PATH
   anything else         a string
@@ -257,7 +293,9 @@ Examples:
   commonstock draft payment --chain chain.jsonl --date 2025-03-01 -s id=p1 \\
       -s purpose=rent -s 'amount=EUR 500.00' -s ref.agreement=lease-1 \\
       -s ref.instalment=1 -o p1.doc.json
-  commonstock draft admission --chain chain.jsonl --date 2025-02-01 --body admission.json";
+  commonstock draft admission --chain chain.jsonl --date 2025-02-01 --body admission.json
+  commonstock draft admission --chain chain.jsonl --date 2025-02-01 -s member=dan -s key=@dan.pub
+  commonstock help draft bond_series";
 
 pub(crate) const SHOW_HELP: &str = "Examples:
   commonstock show charter.doc.json
@@ -295,11 +333,18 @@ Examples:
   commonstock append --new chain.jsonl charter.doc.json
   commonstock append chain.jsonl p1.doc.json";
 
-pub(crate) const LOG_HELP: &str = "Examples:
+pub(crate) const LOG_HELP: &str = "Entries are listed in chain order (oldest first; --reverse for newest
+first). The filters combine; -n N then keeps the N most recent entries that
+pass them.
+
+Examples:
   commonstock log chain.jsonl
+  commonstock log chain.jsonl -n 5 --reverse
   commonstock log chain.jsonl --kind payment --asset flat-1
   commonstock log chain.jsonl --member ana --full
-  commonstock log --json chain.jsonl";
+  commonstock log chain.jsonl --since 2025-03-01 --until 2025-03-31
+  commonstock log chain.jsonl --holder @eve.pub
+  commonstock log --json https://commune.example/chain.jsonl";
 
 pub(crate) const CP_MAKE_HELP: &str = "Example:
   commonstock checkpoint make chain.jsonl --key ana.key -o head.checkpoint";

@@ -47,7 +47,7 @@ impl Type {
     pub fn name(self) -> &'static str {
         match self {
             Type::Id => "id",
-            Type::Key => "key (base64url; `key=@ana.pub` reads a public key file)",
+            Type::Key => "key (base64url; `@FILE` reads a public key file)",
             Type::Hash => "text hash (`@FILE` hashes the file)",
             Type::Date => "date YYYY-MM-DD",
             Type::Month => "month YYYY-MM",

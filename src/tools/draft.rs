@@ -250,6 +250,58 @@ fn sort_key(v: &Value) -> (Vec<u8>, i64) {
     }
 }
 
+/// The fields of a kind's body as `commonstock help draft KIND` lists them:
+/// a line per member path with its type and note (spec §10.3's tables;
+/// [`fields::fields`]).
+pub fn fields_text(kind: Kind) -> String {
+    use std::fmt::Write as _;
+    let rows = fields::fields(kind);
+    let width = rows.iter().map(|f| f.path.len()).max().unwrap_or(0);
+    let mut out = format!(
+        "{kind}: the members of its body ({}), each set with -s PATH=VALUE\n",
+        section(kind)
+    );
+    for f in rows {
+        let _ = write!(out, "  {:<width$}  {}", f.path, f.ty.name());
+        if !f.note.is_empty() {
+            let _ = write!(out, "; {}", f.note);
+        }
+        out.push('\n');
+    }
+    if kind == Kind::Payment {
+        out.push_str("`ref` holds only the members of the payment's purpose.\n");
+    }
+    if matches!(kind, Kind::BondSeries | Kind::PeriodClose) {
+        out.push_str(if kind == Kind::BondSeries {
+            "`schedule` is computed from the terms when not given.\n"
+        } else {
+            "With no -s and no --body, every figure is filled in from the chain.\n"
+        });
+    }
+    out
+}
+
+/// Where the spec defines a kind's body.
+fn section(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Charter => "spec 10.3.1",
+        Kind::CharterAmendment => "spec 10.3.2",
+        Kind::Admission => "spec 10.3.3",
+        Kind::Exit => "spec 10.3.4",
+        Kind::KeyRotation | Kind::KeyRecovery => "spec 10.3.5",
+        Kind::AssetAcquisition => "spec 10.3.6",
+        Kind::BondSeries => "spec 10.3.7",
+        Kind::BondSale => "spec 10.3.8",
+        Kind::BondTransfer => "spec 10.3.9",
+        Kind::RentalAgreement => "spec 10.3.10",
+        Kind::RentalEnd => "spec 10.3.11",
+        Kind::ExpenseApproval => "spec 10.3.12",
+        Kind::Payment => "spec 10.3.13",
+        Kind::Reversal => "spec 10.3.15",
+        Kind::PeriodClose => "spec 11.4",
+    }
+}
+
 /// Fills in a bond series' schedule from its terms when it is missing
 /// (SCH-1). Leaves the body as it is when the terms are not all there or
 /// not of the right types: the body check then names what is wrong.

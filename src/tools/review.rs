@@ -601,21 +601,43 @@ fn schedule_row(ctx: &Ctx<'_>, o: &Object) -> Option<String> {
 }
 
 /// Whether `doc` concerns member `id`: it names the member in its body (as
-/// `member`, a renter, a founder or a treasurer), or the member signed it
-/// with the key `state` (the state before the document) knows for them.
+/// `member`, a renter, a founder, a treasurer, a payout of a close, the
+/// member of a dividend payment), it concerns an agreement the member
+/// rents (its rent payments, its end), or the member signed it with the
+/// key `state` (the state before the document) knows for them.
 pub fn involves_member(doc: &Document, state: &State, id: &str) -> bool {
+    let body = Value::Object(doc.body.clone());
     let mut names = Vec::new();
-    strings_at(
-        &Value::Object(doc.body.clone()),
-        &["member", "renters", "treasurers"],
-        false,
-        &mut names,
-    );
+    strings_at(&body, &["member", "renters", "treasurers"], false, &mut names);
+    let mut agreements = Vec::new();
+    strings_at(&body, &["agreement"], false, &mut agreements);
+    let rents = |ag: &String| {
+        state
+            .agreements
+            .get(ag)
+            .is_some_and(|a| a.renters.iter().any(|r| &**r == id))
+    };
     names.iter().any(|n| n == id)
+        || agreements.iter().any(rents)
         || doc
             .sigs
             .iter()
             .any(|s| state.member_by_key(&s.key) == Some(id))
+}
+
+/// Whether `doc` concerns the bonds of the holder `key`: a sale to it, a
+/// transfer from or to it, a coupon or principal paid to it.
+pub fn involves_holder(doc: &Document, key: &[u8; 32]) -> bool {
+    let mut keys = Vec::new();
+    strings_at(
+        &Value::Object(doc.body.clone()),
+        &["holder", "from", "to"],
+        false,
+        &mut keys,
+    );
+    let k = b64::encode(key);
+    matches!(doc.kind, Kind::BondSale | Kind::BondTransfer | Kind::Payment)
+        && keys.iter().any(|x| *x == k)
 }
 
 /// Whether `doc` concerns asset `id`: it names the asset, a bond series on
