@@ -1,7 +1,6 @@
 //! `commonstock checkpoint`: make, cosign and verify checkpoints; build and
 //! check fork proofs (spec/07-checkpoints.md).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,7 +19,7 @@ use crate::workflow::*;
 // Checkpoints
 
 pub(crate) fn read_checkpoint(p: &Path) -> Res<Checkpoint> {
-    let bytes = fs::read(p).map_err(|e| usage(format!("{}: {e}", p.display())))?;
+    let bytes = read_source(&p.to_string_lossy())?;
     Checkpoint::parse(&bytes)
         .map_err(|e| refused(format!("{} is not a checkpoint: {e}", p.display())))
 }
@@ -93,7 +92,7 @@ pub(crate) fn checkpoint(c: CheckpointCommand) -> Res<ExitCode> {
             }
             match &chain {
                 Some(p) => {
-                    let bytes = fs::read(p).map_err(|e| usage(format!("{}: {e}", p.display())))?;
+                    let bytes = read_source(&p.to_string_lossy())?;
                     let opts = Options {
                         checkpoints: vec![cp.clone()],
                     };
@@ -143,10 +142,11 @@ pub(crate) fn checkpoint(c: CheckpointCommand) -> Res<ExitCode> {
             out,
         } => fork_proof(&a, &b, chain_a.as_deref(), chain_b.as_deref(), &out),
         CheckpointCommand::VerifyProof { proof, json } => {
-            let bytes = fs::read(&proof).map_err(|e| usage(format!("{}: {e}", proof.display())))?;
+            let bytes = read_source(&proof.to_string_lossy())?;
             let verdict = ForkProof::parse(&bytes).and_then(|p| p.verify().map(|()| p));
             if json {
                 let mut o = Object::new();
+                o.insert("schema", Value::from("commonstock-fork-proof-v1"));
                 o.insert("valid", Value::Bool(verdict.is_ok()));
                 match &verdict {
                     Ok(p) => {
@@ -184,7 +184,7 @@ pub(crate) fn checkpoint(c: CheckpointCommand) -> Res<ExitCode> {
 }
 
 pub(crate) fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) -> Res<ExitCode> {
-    let bytes = fs::read(chain).map_err(|e| usage(format!("{}: {e}", chain.display())))?;
+    let bytes = read_source(&chain.to_string_lossy())?;
     let cps = files
         .iter()
         .map(|f| read_checkpoint(f))
@@ -276,6 +276,7 @@ pub(crate) fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) ->
     }
     if json {
         let mut o = Object::new();
+        o.insert("schema", Value::from("commonstock-checkpoints-v1"));
         o.insert("valid", Value::Bool(all_ok));
         o.insert("audit", report.to_value());
         o.insert("checkpoints", Value::Array(results));
@@ -299,7 +300,7 @@ pub(crate) fn verify_checkpoints(chain: &Path, files: &[PathBuf], json: bool) ->
 }
 
 pub(crate) fn chain_lines(p: &Path) -> Res<Vec<Vec<u8>>> {
-    let bytes = fs::read(p).map_err(|e| usage(format!("{}: {e}", p.display())))?;
+    let bytes = read_source(&p.to_string_lossy())?;
     let mut r = LineReader::new(&bytes[..]);
     let mut out = Vec::new();
     while let Some(l) = r.next_line() {

@@ -133,16 +133,9 @@ pub(crate) fn read_source(name: &str) -> Res<Vec<u8>> {
     Ok(b)
 }
 
+/// A document, body or checkpoint file: a file, `-` or a URL.
 pub(crate) fn read_input(name: &str) -> Res<Vec<u8>> {
-    if name == "-" {
-        let mut b = Vec::new();
-        io::stdin()
-            .read_to_end(&mut b)
-            .map_err(|e| usage(format!("standard input: {e}")))?;
-        Ok(b)
-    } else {
-        fs::read(name).map_err(|e| usage(format!("{name}: {e}")))
-    }
+    read_source(name)
 }
 
 pub(crate) fn write_output(name: &str, bytes: &[u8]) -> Res<()> {

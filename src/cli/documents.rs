@@ -122,6 +122,7 @@ pub(crate) fn show(
     let msg = doc.signing_message();
     if json {
         let mut o = Object::new();
+        o.insert("schema", Value::from("commonstock-show-v1"));
         o.insert("document", doc.to_value());
         o.insert("hash", Value::from(doc.hash().to_b64()));
         o.insert("summary", Value::from(review::summary(&doc, state)));

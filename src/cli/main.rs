@@ -23,6 +23,7 @@ mod common;
 mod documents;
 mod keys;
 mod log;
+mod verify;
 mod workflow;
 
 #[derive(Parser)]
@@ -308,7 +309,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
         } => {
             let mut options = Options::default();
             for p in &checkpoints {
-                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let bytes = common::read_source(&p.to_string_lossy())
+                    .map_err(|f| f.message().to_string())?;
                 let cp = Checkpoint::parse(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
                 options.checkpoints.push(cp);
             }
@@ -348,7 +350,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 bytes.push(b'\n');
                 out.write_all(&bytes)
             } else {
-                write_summary(&mut out, &report).and_then(|()| {
+                write_summary(&mut out, &report)
+                    .and_then(|()| {
+                        write_checkpoints(&mut out, &report, &state, &checkpoints, &options)
+                    })
+                    .and_then(|()| {
                     if show_state {
                         statement::write_text(&mut out, &state)
                     } else {
@@ -451,6 +457,59 @@ fn run_conformance(
     })
 }
 
+/// What `audit --checkpoint` says of each checkpoint: whether the chain
+/// agrees with it and who cosigned it (members by the chain's current
+/// keys, others by fingerprint), or the finding against it.
+fn write_checkpoints(
+    out: &mut impl Write,
+    report: &audit::Report,
+    state: &commonstock::commune::State,
+    files: &[PathBuf],
+    options: &Options,
+) -> io::Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "checkpoints:")?;
+    for (i, (file, cp)) in files.iter().zip(&options.checkpoints).enumerate() {
+        let at = format!("checkpoint[{i}]");
+        let finding = report.findings.iter().find(|f| {
+            f.field
+                .as_deref()
+                .is_some_and(|p| p == at || p.starts_with(&format!("{at}.")))
+        });
+        let mut cosigners: Vec<String> = cp
+            .sigs
+            .iter()
+            .map(|s| match state.member_by_key(&s.key) {
+                Some(m) => m.to_string(),
+                None => format!(
+                    "key {} (not a current member's)",
+                    commonstock::sig::fingerprint(&s.key)
+                ),
+            })
+            .collect();
+        cosigners.sort();
+        match finding {
+            _ if !report.integrity => writeln!(
+                out,
+                "  {}: not checked (the chain fails its integrity checks)",
+                file.display()
+            )?,
+            Some(f) => writeln!(out, "  {}: DISAGREES: {f}", file.display())?,
+            None => writeln!(
+                out,
+                "  {}: agrees at size {}, head {}; cosigned by {}",
+                file.display(),
+                cp.size,
+                cp.head.short(),
+                cosigners.join(", ")
+            )?,
+        }
+    }
+    Ok(())
+}
+
 fn write_summary(out: &mut impl Write, report: &audit::Report) -> io::Result<()> {
     if report.is_valid() {
         writeln!(
@@ -505,6 +564,7 @@ fn run_workflow(command: workflow::Command) -> Result<ExitCode, common::Failure>
             out,
             force,
         } => sign(&doc, &key, chain.as_deref(), yes, out.as_deref(), force),
+        Command::Verify { doc, chain, json } => verify::verify(&doc, chain.as_deref(), json),
         Command::Merge { docs, out } => merge(&docs, &out),
         Command::Append { chain, doc, new } => append(&chain, &doc, new),
         Command::Checkpoint(c) => checkpoint(c),

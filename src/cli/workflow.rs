@@ -45,6 +45,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verify a document: exit 0 only when every signature verifies (and,
+    /// with the chain, when it can be appended now).
+    #[command(after_help = VERIFY_HELP)]
+    Verify {
+        /// The document file (`-` for standard input).
+        doc: String,
+        /// The chain it will join: a file, `-` or an http(s) URL.
+        #[arg(long)]
+        chain: Option<PathBuf>,
+        /// One canonical JSON object instead of text (schema commonstock-verify-v1).
+        #[arg(long)]
+        json: bool,
+    },
     /// Add your signature to a document file.
     #[command(after_help = SIGN_HELP)]
     Sign {
@@ -301,6 +314,19 @@ pub(crate) const SHOW_HELP: &str = "Examples:
   commonstock show charter.doc.json
   commonstock show --chain chain.jsonl --text lease.txt lease.doc.json
   commonstock show --json --chain chain.jsonl p1.doc.json";
+
+pub(crate) const VERIFY_HELP: &str =
+    "For scripts: `show` is for reading and exits 0 whatever it shows;
+`verify` exits 0 only when the document carries at least one signature and
+every one verifies, and, with --chain (or for a charter, which starts a
+chain), when it is complete and can be appended now.
+
+Exit status: 0 verified, 1 not (a signature fails, none, or it cannot be
+appended yet), 2 usage or I/O error.
+
+Examples:
+  commonstock verify p1.doc.json
+  commonstock verify --chain chain.jsonl p1.doc.json && commonstock append chain.jsonl p1.doc.json";
 
 pub(crate) const SIGN_HELP: &str =
     "Shows the document and asks for confirmation on the terminal unless
