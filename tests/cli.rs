@@ -142,6 +142,16 @@ fn usage_and_io_errors_exit_2() {
 
 /// Serves `body` once per connection on 127.0.0.1 for `n` connections.
 fn serve(body: Vec<u8>, status: &'static str, n: usize) -> (String, std::thread::JoinHandle<()>) {
+    serve_as(body, status, "application/jsonl", n)
+}
+
+/// [`serve`] with a Content-Type.
+fn serve_as(
+    body: Vec<u8>,
+    status: &'static str,
+    content_type: &'static str,
+    n: usize,
+) -> (String, std::thread::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let handle = std::thread::spawn(move || {
@@ -150,7 +160,7 @@ fn serve(body: Vec<u8>, status: &'static str, n: usize) -> (String, std::thread:
             let mut req = [0u8; 4096];
             let _ = s.read(&mut req);
             let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/jsonl\r\nConnection: close\r\n\r\n",
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: {content_type}\r\nConnection: close\r\n\r\n",
                 body.len()
             );
             let _ = s.write_all(head.as_bytes());
@@ -180,6 +190,52 @@ fn audit_of_a_published_chain_over_http() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("404"));
 }
 
+/// A web server that answers with a page instead of the chain (a login
+/// page, a "not found" page with status 200, a 404): the chain could not
+/// be had, which is an I/O error (exit 2), never an INVALID chain (exit 1).
+#[test]
+fn an_http_answer_that_is_not_a_chain_is_an_io_error() {
+    let page = b"<!DOCTYPE html><html><body>Not here</body></html>\n".to_vec();
+    for (status, content_type) in [
+        ("200 OK", "text/html; charset=utf-8"),
+        ("200 OK", "application/octet-stream"),
+        ("404 Not Found", "text/html"),
+    ] {
+        for cmd in [&["audit"][..], &["log"], &["dividends"]] {
+            let (url, h) = serve_as(page.clone(), status, content_type, 1);
+            let mut args = cmd.to_vec();
+            args.push(&url);
+            let o = run(&args);
+            h.join().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{cmd:?} {status} {content_type}: {err}");
+            assert!(
+                err.contains(&url) && (err.contains("HTML page") || err.contains("404")),
+                "{cmd:?} {status} {content_type}: {err}"
+            );
+            assert!(stdout(&o).is_empty(), "no verdict is printed");
+        }
+    }
+}
+
+/// Every reading command takes a URL, as `audit` does.
+#[test]
+fn reading_commands_accept_urls() {
+    let chain = std::fs::read(EXAMPLE).unwrap();
+    let (url, h) = serve(chain.clone(), "200 OK", 1);
+    let o = run(&["log", "-n", "2", &url]);
+    h.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let local = run(&["log", "-n", "2", EXAMPLE]);
+    assert_eq!(stdout(&o), stdout(&local));
+    assert_eq!(stdout(&o).lines().count(), 2);
+    let (url, h) = serve(chain, "200 OK", 1);
+    let o = run(&["dividends", "--json", &url]);
+    h.join().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.stdout, run(&["dividends", "--json", EXAMPLE]).stdout);
+}
+
 #[test]
 fn dividends_table_in_three_forms() {
     let o = run(&["dividends", EXAMPLE]);
@@ -190,11 +246,43 @@ fn dividends_table_in_three_forms() {
     let o = run(&["dividends", "--csv", EXAMPLE]);
     let csv = stdout(&o);
     let mut lines = csv.lines();
-    assert_eq!(
-        lines.next().unwrap(),
-        "period,rent,income,service,expenses,carry_in,net,reserve,pool,member_days,eligible,dividend,carry_out,member,days,amount"
-    );
-    assert!(lines.all(|l| l.split(',').count() == 16));
+    let header = "period,currency,rent,income,service,expenses,carry_in,net,reserve,pool,member_days,eligible,dividend,carry_out,member,days,amount,paid,payable";
+    assert_eq!(lines.next().unwrap(), header);
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == 19));
+    // The currency in every row, amounts as decimals with the exponent's
+    // two places, and every payout of the example paid in full.
+    let decimal = |a: &str| {
+        let (major, minor) = a.trim_start_matches('-').split_once('.').unwrap();
+        !major.is_empty() && minor.len() == 2 && a.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    };
+    for r in &rows {
+        assert_eq!(r[1], "EUR", "{r:?}");
+        for i in [2, 3, 4, 5, 6, 7, 8, 9, 12, 13] {
+            assert!(decimal(r[i]), "column {i}: {r:?}");
+        }
+        if !r[14].is_empty() {
+            assert!(decimal(r[16]) && r[16] == r[17] && r[18] == "0.00", "{r:?}");
+        }
+    }
+    // --minor-units: the same table, amounts as integers of minor units.
+    let o = run(&["dividends", "--csv", "--minor-units", EXAMPLE]);
+    let minor: Vec<Vec<String>> = stdout(&o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    assert_eq!(minor.len(), rows.len());
+    for (m, r) in minor.iter().zip(&rows) {
+        for i in [2, 9, 12, 16, 17, 18] {
+            if r[i].is_empty() {
+                continue;
+            }
+            let n: i64 = m[i].parse().unwrap();
+            assert_eq!(format!("{}.{:02}", n / 100, n % 100), r[i], "{m:?} {r:?}");
+        }
+    }
+    assert_eq!(run(&["dividends", "--minor-units", EXAMPLE]).status.code(), Some(2));
     let o = run(&["dividends", "--json", EXAMPLE]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["schema"], "commonstock-dividends-v1");
@@ -210,6 +298,23 @@ fn dividends_table_in_three_forms() {
             .iter()
             .all(|m| m["payable"] == 0)
     );
+    // what is payable per member and period: one per payout of every close
+    let per = v["member_periods"].as_array().unwrap();
+    let payouts: usize = v["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["payouts"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(per.len(), payouts);
+    assert!(per.iter().all(|x| x["declared"] == x["paid"] && x["payable"] == 0));
+    let keys: Vec<(String, String)> = per
+        .iter()
+        .map(|x| (x["member"].as_str().unwrap().into(), x["period"].as_str().unwrap().into()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "sorted by member, then period");
 }
 
 /// The example's first `n` lines.

@@ -399,8 +399,9 @@ fn walkthrough_from_keys_to_an_audited_chain() {
     ]);
     assert!(shown.contains("DOES NOT match the given text"), "{shown}");
     d.sign_and_append("lease.doc.json", &["dan", "ana", "ben"]);
-    // Step 7: rent payments.
-    for (i, date) in [(1, "2025-04-01"), (2, "2025-05-01")] {
+    // Step 7: rent in, and the bond row due paid to eve (coupon and
+    // principal for her 120 units: row 1 on 1 April, row 2 on 1 May).
+    for (i, date, coupon) in [(1, "2025-04-01", "EUR 60.00"), (2, "2025-05-01", "EUR 54.00")] {
         let doc = format!("rent-{i}.doc.json");
         d.ok(&[
             "draft",
@@ -414,7 +415,7 @@ fn walkthrough_from_keys_to_an_audited_chain() {
             "-s",
             "purpose=rent",
             "-s",
-            "amount=EUR 1100.00",
+            "amount=EUR 1,100.00",
             "-s",
             "ref.agreement=lease-1",
             "-s",
@@ -427,8 +428,74 @@ fn walkthrough_from_keys_to_an_audited_chain() {
             out.contains(&format!("payment rent-{i} rent EUR 1,100.00 lease-1#{i}")),
             "{out}"
         );
+        for (purpose, amount) in [("coupon", coupon), ("principal", "EUR 999.60")] {
+            let doc = format!("{purpose}-{i}.doc.json");
+            d.ok(&[
+                "draft",
+                "payment",
+                "--chain",
+                "chain.jsonl",
+                "--date",
+                date,
+                "-s",
+                &format!("id={purpose}-{i}"),
+                "-s",
+                &format!("purpose={purpose}"),
+                "-s",
+                &format!("amount={amount}"),
+                "-s",
+                "ref.series=workshop-1",
+                "-s",
+                &format!("ref.row={i}"),
+                "-s",
+                "ref.holder=@eve.pub",
+                "-o",
+                &doc,
+            ]);
+            let out = d.sign_and_append(&doc, &["ana"]);
+            assert!(
+                out.contains(&format!(
+                    "payment {purpose}-{i} {purpose} {amount} workshop-1#{i} to key {}",
+                    &eve[..12]
+                )),
+                "{out}"
+            );
+        }
     }
-    audit_is_valid(&d, 9);
+    // A coupon not owed (row 3 is not due yet) is refused as it is drafted.
+    d.fails(
+        &[
+            "draft",
+            "payment",
+            "--chain",
+            "chain.jsonl",
+            "--date",
+            "2025-05-01",
+            "-s",
+            "id=coupon-3",
+            "-s",
+            "purpose=coupon",
+            "-s",
+            "amount=EUR 49.20",
+            "-s",
+            "ref.series=workshop-1",
+            "-s",
+            "ref.row=3",
+            "-s",
+            "ref.holder=@eve.pub",
+            "-o",
+            "coupon-3.doc.json",
+        ],
+        1,
+        "PAY-1",
+    );
+    let log = d.ok(&["log", "chain.jsonl", "--holder", "@eve.pub"]);
+    let seqs: Vec<&str> = log
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(seqs, ["4", "8", "9", "11", "12"], "{log}");
+    audit_is_valid(&d, 13);
 
     // Step 7b: the months are closed in order (January to April), each close
     // drafted with the figures the rules compute and signed by the `close`
@@ -528,7 +595,7 @@ fn walkthrough_from_keys_to_an_audited_chain() {
             .all(|m| m["paid"] == 909 && m["payable"] == 0),
         "{table}"
     );
-    audit_is_valid(&d, 17);
+    audit_is_valid(&d, 21);
 
     // Step 8: a checkpoint of the head, cosigned by members.
     d.ok(&[
@@ -554,7 +621,7 @@ fn walkthrough_from_keys_to_an_audited_chain() {
     let out = d.ok(&["checkpoint", "verify", "chain.jsonl", "head.checkpoint"]);
     assert_eq!(
         out,
-        "head.checkpoint: agrees at size 17: cosigned by ana, ben, cas\n"
+        "head.checkpoint: agrees at size 21: cosigned by ana, ben, cas\n"
     );
     // Step 9: the audit with the report.
     let out = d.ok(&[
@@ -564,13 +631,15 @@ fn walkthrough_from_keys_to_an_audited_chain() {
         "head.checkpoint",
         "chain.jsonl",
     ]);
-    assert!(out.starts_with("valid: 17 entries, 36 signatures"), "{out}");
-    assert!(out.contains("cash: EUR 2,163.64"), "{out}");
+    assert!(out.starts_with("valid: 21 entries, 40 signatures"), "{out}");
+    assert!(out.contains("cosigned by ana, ben, cas"), "{out}");
+    assert!(out.contains("cash: EUR 50.44"), "{out}");
+    assert!(out.contains("arrears: none"), "{out}");
     assert!(out.contains("members: 4 current, 0 former"), "{out}");
     assert!(out.contains("120 of 120 units sold"), "{out}");
     // The log.
     let log = d.ok(&["log", "chain.jsonl"]);
-    assert_eq!(log.lines().count(), 17, "{log}");
+    assert_eq!(log.lines().count(), 21, "{log}");
     assert!(
         log.contains(" bond_series ") && log.contains("lease-1#2"),
         "{log}"
@@ -583,15 +652,17 @@ fn walkthrough_from_keys_to_an_audited_chain() {
         "--asset",
         "workshop",
     ]);
-    assert_eq!(log.lines().count(), 3, "{log}");
+    // the purchase, two rents, two coupons and two principals
+    assert_eq!(log.lines().count(), 7, "{log}");
     let log = d.ok(&["log", "chain.jsonl", "--member", "dan"]);
     let seqs: Vec<&str> = log
         .lines()
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    // his admission, his lease, the closes of February to April (not
-    // January: he joined on 1 February) and his dividend
-    assert_eq!(seqs, ["1", "6", "10", "11", "12", "16"], "{log}");
+    // his admission, his lease and its two rent payments, the closes of
+    // February to April (not January: he joined on 1 February) and his
+    // dividend
+    assert_eq!(seqs, ["1", "6", "7", "10", "14", "15", "16", "20"], "{log}");
     let log = d.ok(&["log", "--json", "--full", "chain.jsonl"]);
     for line in log.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -604,6 +675,86 @@ fn walkthrough_from_keys_to_an_audited_chain() {
         signed.contains("ana (") && full.contains("holder"),
         "{full}"
     );
+}
+
+/// The fenced blocks of a Markdown text: (info string, content).
+fn fenced_blocks(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in text.lines() {
+        match (&mut open, line.strip_prefix("```")) {
+            (None, Some(info)) => open = Some((info.to_string(), String::new())),
+            (Some(_), Some("")) => out.push(open.take().unwrap()),
+            (Some((_, body)), _) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// README.md's walkthrough run exactly as written: every `sh` block of the
+/// section, in order, as one script (`sh -e`) with the built `commonstock`
+/// first on PATH. Then step 9's command prints exactly what the README
+/// shows, once the commune id and head (which depend on the generated
+/// keys) are put where the README has `<commune id>` and `<head>`.
+#[test]
+fn readme_walkthrough_runs_as_written() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("## Walkthrough").unwrap();
+    let end = start + readme[start..].find("## The example commune").unwrap();
+    let section = &readme[start..end];
+    let script: String = fenced_blocks(section)
+        .into_iter()
+        .filter(|(info, _)| info == "sh")
+        .map(|(_, body)| body)
+        .collect();
+    // The bondholder is paid in the walkthrough (coupon and principal).
+    assert!(script.contains("purpose=$purpose") && script.contains("ref.holder=@eve.pub"));
+    let step9 = &section[section.find("**9. The audit:**").unwrap()..];
+    let blocks = fenced_blocks(step9);
+    let (command, printed) = (&blocks[0].1, &blocks[1].1);
+    assert_eq!(blocks[0].0, "sh");
+    let d = Dir::new("readme");
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |script: &str| {
+        run_output(
+            Command::new("sh")
+                .args(["-e", "-c", script])
+                .current_dir(&d.path)
+                .env("PATH", &path)
+                .env_remove("COMMONSTOCK_FAULT")
+                .stdin(Stdio::null())
+                .output()
+                .unwrap(),
+        )
+    };
+    let r = run(&script);
+    assert_eq!(r.code, Some(0), "the walkthrough stopped:\n{}", r.err);
+    let r = run(command);
+    assert_eq!(r.code, Some(0), "{}", r.err);
+    let value = |label: &str| {
+        r.out
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let (commune, head) = (value("commune:"), value("head:"));
+    let got = r
+        .out
+        .replace(&commune, "<commune id>")
+        .replace(&head, "<head>")
+        .replace(&head[..8], "<head>");
+    assert_eq!(got, *printed, "README step 9 shows something else");
 }
 
 #[test]
@@ -779,7 +930,7 @@ fn draft_checks_every_field_before_anyone_signs() {
             "2025-02-01",
         ],
         2,
-        "unknown kind \"lease\"",
+        "invalid value 'lease' for '<KIND>'",
     );
     d.fails(
         &[

@@ -102,7 +102,7 @@ fn parse_typed(
     }
     if in_list && raw.contains('=') {
         let mut o = Object::new();
-        for pair in raw.split(',') {
+        for pair in pairs(raw) {
             let (k, v) = pair
                 .split_once('=')
                 .ok_or_else(|| input(format!("{pair:?}: expected NAME=VALUE")))?;
@@ -113,6 +113,22 @@ fn parse_typed(
         return Ok(Value::Object(o));
     }
     Ok(Value::from(raw))
+}
+
+/// The `k=v` pairs of `k=v,k=v`: a comma starts a new pair only when what
+/// follows it has a `=`, so a value may hold commas (`amount=EUR 1,100.00`).
+fn pairs(raw: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in raw.split(',') {
+        match out.last_mut() {
+            Some(last) if !piece.contains('=') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => out.push(piece.to_string()),
+        }
+    }
+    out
 }
 
 /// What a public key file holds: the key in base64url (43 characters) and
