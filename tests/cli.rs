@@ -208,7 +208,11 @@ fn an_http_answer_that_is_not_a_chain_is_an_io_error() {
             let o = run(&args);
             h.join().unwrap();
             let err = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(2), "{cmd:?} {status} {content_type}: {err}");
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{cmd:?} {status} {content_type}: {err}"
+            );
             assert!(
                 err.contains(&url) && (err.contains("HTML page") || err.contains("404")),
                 "{cmd:?} {status} {content_type}: {err}"
@@ -225,7 +229,12 @@ fn reading_commands_accept_urls() {
     let (url, h) = serve(chain.clone(), "200 OK", 1);
     let o = run(&["log", "-n", "2", &url]);
     h.join().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let local = run(&["log", "-n", "2", EXAMPLE]);
     assert_eq!(stdout(&o), stdout(&local));
     assert_eq!(stdout(&o).lines().count(), 2);
@@ -254,7 +263,10 @@ fn dividends_table_in_three_forms() {
     // two places, and every payout of the example paid in full.
     let decimal = |a: &str| {
         let (major, minor) = a.trim_start_matches('-').split_once('.').unwrap();
-        !major.is_empty() && minor.len() == 2 && a.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        !major.is_empty()
+            && minor.len() == 2
+            && a.bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
     };
     for r in &rows {
         assert_eq!(r[1], "EUR", "{r:?}");
@@ -282,7 +294,10 @@ fn dividends_table_in_three_forms() {
             assert_eq!(format!("{}.{:02}", n / 100, n % 100), r[i], "{m:?} {r:?}");
         }
     }
-    assert_eq!(run(&["dividends", "--minor-units", EXAMPLE]).status.code(), Some(2));
+    assert_eq!(
+        run(&["dividends", "--minor-units", EXAMPLE]).status.code(),
+        Some(2)
+    );
     let o = run(&["dividends", "--json", EXAMPLE]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["schema"], "commonstock-dividends-v1");
@@ -307,10 +322,18 @@ fn dividends_table_in_three_forms() {
         .map(|p| p["payouts"].as_array().unwrap().len())
         .sum();
     assert_eq!(per.len(), payouts);
-    assert!(per.iter().all(|x| x["declared"] == x["paid"] && x["payable"] == 0));
+    assert!(
+        per.iter()
+            .all(|x| x["declared"] == x["paid"] && x["payable"] == 0)
+    );
     let keys: Vec<(String, String)> = per
         .iter()
-        .map(|x| (x["member"].as_str().unwrap().into(), x["period"].as_str().unwrap().into()))
+        .map(|x| {
+            (
+                x["member"].as_str().unwrap().into(),
+                x["period"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let mut sorted = keys.clone();
     sorted.sort();

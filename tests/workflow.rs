@@ -401,7 +401,10 @@ fn walkthrough_from_keys_to_an_audited_chain() {
     d.sign_and_append("lease.doc.json", &["dan", "ana", "ben"]);
     // Step 7: rent in, and the bond row due paid to eve (coupon and
     // principal for her 120 units: row 1 on 1 April, row 2 on 1 May).
-    for (i, date, coupon) in [(1, "2025-04-01", "EUR 60.00"), (2, "2025-05-01", "EUR 54.00")] {
+    for (i, date, coupon) in [
+        (1, "2025-04-01", "EUR 60.00"),
+        (2, "2025-05-01", "EUR 54.00"),
+    ] {
         let doc = format!("rent-{i}.doc.json");
         d.ok(&[
             "draft",

@@ -82,9 +82,7 @@ pub(crate) fn open_source(name: &str) -> Res<Box<dyn BufRead>> {
         Box::new(io::stdin().lock())
     } else if is_url(name) {
         let mut r = io::BufReader::with_capacity(1 << 16, fetch(name)?);
-        let head = r
-            .fill_buf()
-            .map_err(|e| usage(format!("{name}: {e}")))?;
+        let head = r.fill_buf().map_err(|e| usage(format!("{name}: {e}")))?;
         if looks_like_html(head) {
             return Err(usage(format!(
                 "{name}: the server sent an HTML page, not a chain file (is the address right?)"

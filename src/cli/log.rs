@@ -43,9 +43,10 @@ fn holder_arg(v: &str) -> Res<[u8; 32]> {
 }
 
 pub(crate) fn log(a: LogArgs) -> Res<ExitCode> {
-    let kind = a.kind.as_deref().map(|k| {
-        Kind::from_name(k).expect("clap checks the kind against Kind::ALL")
-    });
+    let kind = a
+        .kind
+        .as_deref()
+        .map(|k| Kind::from_name(k).expect("clap checks the kind against Kind::ALL"));
     let since = date_arg("--since", &a.since)?;
     let until = date_arg("--until", &a.until)?;
     let holder = a.holder.as_deref().map(holder_arg).transpose()?;

@@ -129,7 +129,9 @@ enum Command {
     #[command(flatten)]
     Workflow(workflow::Command),
     /// Print shell completions for SHELL (bash, zsh, fish, elvish, powershell).
-    #[command(after_help = "Example:\n  commonstock completions bash > /etc/bash_completion.d/commonstock")]
+    #[command(
+        after_help = "Example:\n  commonstock completions bash > /etc/bash_completion.d/commonstock"
+    )]
     Completions { shell: clap_complete::Shell },
     /// Write the manual: a page per command into DIR (commonstock.1,
     /// commonstock-audit.1, …), or the main page to standard output.
@@ -250,9 +252,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Workflow(c) => run_workflow(c),
-        Command::Keygen { out } => {
-            keys::key_generate(&out, false, &common::PassArgs::default())
-        }
+        Command::Keygen { out } => keys::key_generate(&out, false, &common::PassArgs::default()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "commonstock", &mut io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -355,12 +355,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
                         write_checkpoints(&mut out, &report, &state, &checkpoints, &options)
                     })
                     .and_then(|()| {
-                    if show_state {
-                        statement::write_text(&mut out, &state)
-                    } else {
-                        Ok(())
-                    }
-                })
+                        if show_state {
+                            statement::write_text(&mut out, &state)
+                        } else {
+                            Ok(())
+                        }
+                    })
             };
             match written {
                 Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),

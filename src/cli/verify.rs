@@ -22,8 +22,8 @@ pub(crate) fn verify(name: &str, chain: Option<&Path>, json: bool) -> Res<ExitCo
     let verdicts = doc.verify_signatures();
     let signed = !doc.sigs.is_empty() && verdicts.iter().all(Result::is_ok);
     // A charter is judged as the start of a chain even without one.
-    let standing = (chain.is_some() || doc.kind == Kind::Charter)
-        .then(|| review::check(chain.as_ref(), &doc));
+    let standing =
+        (chain.is_some() || doc.kind == Kind::Charter).then(|| review::check(chain.as_ref(), &doc));
     let appendable = standing
         .as_ref()
         .is_none_or(|s| matches!(s, Ok(Standing::Complete)));
@@ -68,17 +68,25 @@ pub(crate) fn verify(name: &str, chain: Option<&Path>, json: bool) -> Res<ExitCo
                 Ok(()) => paint("valid", GREEN),
                 Err(e) => paint("INVALID", RED) + &format!(" ({e})"),
             };
-            out.push_str(&format!("  {}  {verdict}\n", review::key_name(&s.key, state)));
+            out.push_str(&format!(
+                "  {}  {verdict}\n",
+                review::key_name(&s.key, state)
+            ));
         }
         let bad = verdicts.iter().filter(|v| v.is_err()).count();
         out.push_str(&match (doc.sigs.len(), bad) {
             (0, _) => format!("{}: no signature\n", paint("not verified", RED)),
             (n, 0) => format!("{n} signature(s), every one valid\n"),
-            (n, b) => format!("{}: {b} of {n} signatures do not verify\n", paint("not verified", RED)),
+            (n, b) => format!(
+                "{}: {b} of {n} signatures do not verify\n",
+                paint("not verified", RED)
+            ),
         });
         match &standing {
             Some(s) => out.push_str(&format!("standing: {}\n", standing_text(s))),
-            None => out.push_str("standing: not checked (pass --chain to check it against the chain)\n"),
+            None => {
+                out.push_str("standing: not checked (pass --chain to check it against the chain)\n")
+            }
         }
         print(out.as_bytes())?;
     }

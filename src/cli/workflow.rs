@@ -284,7 +284,8 @@ Examples:
   commonstock key show ana.key
   commonstock key show --json ana.key";
 
-pub(crate) const DRAFT_HELP: &str = "`commonstock help draft KIND` (or `draft KIND --fields`) lists the
+pub(crate) const DRAFT_HELP: &str =
+    "`commonstock help draft KIND` (or `draft KIND --fields`) lists the
 fields of a kind with their types.
 
 Values of --set PATH=VALUE:
@@ -359,7 +360,8 @@ Examples:
   commonstock append --new chain.jsonl charter.doc.json
   commonstock append chain.jsonl p1.doc.json";
 
-pub(crate) const LOG_HELP: &str = "Entries are listed in chain order (oldest first; --reverse for newest
+pub(crate) const LOG_HELP: &str =
+    "Entries are listed in chain order (oldest first; --reverse for newest
 first). The filters combine; -n N then keeps the N most recent entries that
 pass them.
 

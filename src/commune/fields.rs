@@ -110,7 +110,11 @@ const CHARTER: &[Field] = &[
         Integer,
         "0 … 4: minor units per major unit = 10^exponent",
     ),
-    f("founders[].key", Key, "list sorted by member; every founder signs"),
+    f(
+        "founders[].key",
+        Key,
+        "list sorted by member; every founder signs",
+    ),
     f("founders[].member", Id, ""),
     f("name", Text, "the commune's name"),
     f("reserve_bps", Bps, "share of each dividend pool kept"),
@@ -219,7 +223,11 @@ const RENTAL_AGREEMENT: &[Field] = &[
         Amount,
         "list of steps sorted by from; the first from is 1",
     ),
-    f("rent[].from", Integer, "1 … instalments: first instalment of the step"),
+    f(
+        "rent[].from",
+        Integer,
+        "1 … instalments: first instalment of the step",
+    ),
     f("renters[]", Id, "sorted list of current members (who sign)"),
     f(
         "start",
@@ -235,7 +243,11 @@ const RENTAL_END: &[Field] = &[
 ];
 
 const EXPENSE_APPROVAL: &[Field] = &[
-    f("amount", PositiveAmount, "the most that may be paid against it"),
+    f(
+        "amount",
+        PositiveAmount,
+        "the most that may be paid against it",
+    ),
     f("approval", Id, "new"),
     f("payee", Text, ""),
     f("purpose", Text, ""),
@@ -252,8 +264,16 @@ const PAYMENT: &[Field] = &[
     f("ref.agreement", Id, "purpose rent"),
     f("ref.instalment", Integer, "purpose rent: 1 … instalments"),
     f("ref.source", Text, "purpose income"),
-    f("ref.holder", Key, "purpose coupon or principal: a holder of record"),
-    f("ref.row", Integer, "purpose coupon or principal: 1 … payments"),
+    f(
+        "ref.holder",
+        Key,
+        "purpose coupon or principal: a holder of record",
+    ),
+    f(
+        "ref.row",
+        Integer,
+        "purpose coupon or principal: 1 … payments",
+    ),
     f("ref.series", Id, "purpose coupon or principal"),
     f("ref.asset", Id, "purpose asset_purchase"),
     f("ref.approval", Id, "purpose expense or refund"),
@@ -267,7 +287,11 @@ const REVERSAL: &[Field] = &[
 ];
 
 const PERIOD_CLOSE: &[Field] = &[
-    f("carry_in", Figure, "filled in by draft when the body is empty"),
+    f(
+        "carry_in",
+        Figure,
+        "filled in by draft when the body is empty",
+    ),
     f("carry_out", Figure, ""),
     f("dividend", Amount, "what a whole-month member receives"),
     f("expenses", Figure, ""),
@@ -318,9 +342,9 @@ pub fn type_of(kind: Kind, path: &str) -> Option<Type> {
 /// Whether the integer at member `name` of a `kind`'s body (at any depth:
 /// `amount` in `rent[]`) is money. Decided by the last name of the path.
 pub fn is_money(kind: Kind, name: &str) -> bool {
-    fields(kind).iter().any(|f| {
-        f.ty.is_money() && f.path.rsplit(['.', ']']).next().is_some_and(|l| l == name)
-    })
+    fields(kind)
+        .iter()
+        .any(|f| f.ty.is_money() && f.path.rsplit(['.', ']']).next().is_some_and(|l| l == name))
 }
 
 #[cfg(test)]

@@ -101,8 +101,7 @@ impl Money {
         }
         let (major, minor) = number.split_once('.').unwrap_or((number, ""));
         let exp = m.exponent as usize;
-        if minor.len() > exp || minor.contains('.') || (minor.is_empty() && number.contains('.'))
-        {
+        if minor.len() > exp || minor.contains('.') || (minor.is_empty() && number.contains('.')) {
             return err(format!("{} takes at most {exp} decimal places", m.code));
         }
         let Some(major) = ungroup(major) else {
@@ -140,7 +139,8 @@ fn shape(raw: &str) -> Option<(&str, bool, &str)> {
     let is_num = |s: &str| {
         let s = s.strip_prefix('-').unwrap_or(s);
         s.bytes().next().is_some_and(|c| c.is_ascii_digit())
-            && s.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+            && s.bytes()
+                .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
     };
     if is_code(a) && is_num(b) {
         Some(match b.strip_prefix('-') {
@@ -237,7 +237,9 @@ mod tests {
 
     #[test]
     fn not_an_amount_is_left_alone() {
-        for raw in ["ana", "12", "EUR", "gift 12", "EURO 12", "EUR 12 x", "eur 12"] {
+        for raw in [
+            "ana", "12", "EUR", "gift 12", "EURO 12", "EUR 12 x", "eur 12",
+        ] {
             assert_eq!(Money::parse(raw, Some(&eur())), Ok(None), "{raw}");
         }
     }

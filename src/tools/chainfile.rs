@@ -105,7 +105,11 @@ impl std::fmt::Display for Error {
                 "not fully signed yet: {x}; gather the missing signatures with `commonstock sign`"
             ),
             Error::NotWritable(p, why) => {
-                write!(f, "{} cannot be appended to: {why}; the chain is unchanged", p.display())
+                write!(
+                    f,
+                    "{} cannot be appended to: {why}; the chain is unchanged",
+                    p.display()
+                )
             }
         }
     }

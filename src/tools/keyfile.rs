@@ -294,7 +294,9 @@ fn ed25519_of(der: &[u8]) -> Option<SecretKey> {
         return None;
     }
     let inner = info.private_key.as_bytes();
-    let seed = inner.strip_prefix(&[0x04, 0x20][..]).filter(|s| s.len() == 32)?;
+    let seed = inner
+        .strip_prefix(&[0x04, 0x20][..])
+        .filter(|s| s.len() == 32)?;
     let mut s = Zeroizing::new([0u8; 32]);
     s.copy_from_slice(seed);
     let key = SecretKey::from_seed(*s);

@@ -534,7 +534,8 @@ fn walk(ctx: &Ctx<'_>, name: &str, path: &str, v: &Value, out: &mut Vec<(String,
             let flat = o
                 .iter()
                 .all(|(_, v)| !matches!(v, Value::Object(_) | Value::Array(_)));
-            if let (Kind::BondSeries, "schedule", Some(row)) = (ctx.kind, name, schedule_row(ctx, o))
+            if let (Kind::BondSeries, "schedule", Some(row)) =
+                (ctx.kind, name, schedule_row(ctx, o))
             {
                 out.push((path.to_string(), row));
             } else if flat && !o.is_empty() {
@@ -608,7 +609,12 @@ fn schedule_row(ctx: &Ctx<'_>, o: &Object) -> Option<String> {
 pub fn involves_member(doc: &Document, state: &State, id: &str) -> bool {
     let body = Value::Object(doc.body.clone());
     let mut names = Vec::new();
-    strings_at(&body, &["member", "renters", "treasurers"], false, &mut names);
+    strings_at(
+        &body,
+        &["member", "renters", "treasurers"],
+        false,
+        &mut names,
+    );
     let mut agreements = Vec::new();
     strings_at(&body, &["agreement"], false, &mut agreements);
     let rents = |ag: &String| {
@@ -636,8 +642,10 @@ pub fn involves_holder(doc: &Document, key: &[u8; 32]) -> bool {
         &mut keys,
     );
     let k = b64::encode(key);
-    matches!(doc.kind, Kind::BondSale | Kind::BondTransfer | Kind::Payment)
-        && keys.iter().any(|x| *x == k)
+    matches!(
+        doc.kind,
+        Kind::BondSale | Kind::BondTransfer | Kind::Payment
+    ) && keys.iter().any(|x| *x == k)
 }
 
 /// Whether `doc` concerns asset `id`: it names the asset, a bond series on
