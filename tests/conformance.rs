@@ -281,6 +281,49 @@ fn every_chain_level_rule_has_a_failing_chain_case() {
     }
 }
 
+/// test-vectors/README.md states the suite's size; it must be the
+/// manifest's.
+#[test]
+fn the_readme_counts_are_the_manifests() {
+    let files = generated();
+    let (_, m) = files.iter().find(|(p, _)| p == "manifest.json").unwrap();
+    let m = canonical::parse(m).unwrap();
+    let m = m.as_object().unwrap();
+    let cases = m.get("cases").and_then(Value::as_array).unwrap();
+    let valid = cases
+        .iter()
+        .filter(|c| c.as_object().unwrap().get("expect").and_then(Value::as_str) == Some("valid"))
+        .count();
+    let rows: usize = m
+        .get("tables")
+        .and_then(Value::as_array)
+        .unwrap()
+        .iter()
+        .map(|t| {
+            t.as_object()
+                .unwrap()
+                .get("rows")
+                .and_then(Value::as_array)
+                .unwrap()
+                .len()
+        })
+        .sum();
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test-vectors/README.md"
+    ))
+    .unwrap();
+    let want = format!(
+        "The suite holds {} chain cases ({valid} valid, {} invalid) and {rows} table rows",
+        cases.len(),
+        cases.len() - valid
+    );
+    assert!(
+        readme.replace('\n', " ").contains(&want),
+        "test-vectors/README.md should say: {want}"
+    );
+}
+
 #[test]
 fn the_manifest_lists_every_case_and_table() {
     let files = generated();

@@ -244,6 +244,13 @@ pub(crate) fn cases(g: &mut Gen) {
         "The life, then a transfer of 1 lathe-a unit from key 22 to key 20 signed by both, \
          after entry 24 made bonds non-transferable.");
 
+    case(Rule::Aut3, "before_aut5",
+        lf(25, &[ldoc(Kind::BondTransfer, "2025-04-25", transfer(&k[22], &k[20], 1), &[&k[20]])]),
+        "The life, then a transfer of 1 lathe-a unit from key 22 to key 20 after entry 24 made \
+         bonds non-transferable, signed by key 20 only: a transfer is no decision, and its \
+         party signatures (AUT-3) are checked before AUT-5 (spec 10.4), so the seller's \
+         missing signature is the finding.");
+
     // --- MEM and LIM-4: membership
     case(Rule::Mem1, "member_id_reused",
         fx(&[doc(Kind::Admission, "2025-01-01", admit("f2", &k[5]), &[&k[1], &k[2], &k[3], &k[5]])]),
@@ -286,6 +293,12 @@ pub(crate) fn cases(g: &mut Gen) {
     let end = obj(&[("agreement", id("lease-1")), ("reason", id("notice"))]);
     case(Rule::Ref3, "ended_twice", lf(25, &[ldoc(Kind::RentalEnd, "2025-04-25", end, &[&k[7]])]),
         "The life, then m4 ends lease-1 by notice again (key 7): it ended at entry 22.");
+
+    let notice = obj(&[("agreement", id("lease-9")), ("reason", id("notice"))]);
+    case(Rule::Ref1, "notice_for_no_agreement", fx(&[doc(Kind::RentalEnd, "2025-01-01", notice, &[&k[1]])]),
+        "Entry 5 ends lease-9 by notice, signed by f1; there is no agreement lease-9, so there \
+         are no renters whose signatures a notice needs (spec 10.3.11): authority holds and \
+         the finding is REF-1.");
 
     // --- SCH: schedules
     let mut body = series_body("lathe-a", true, 10_000, 7, 600, 20);

@@ -645,6 +645,21 @@ pub(crate) fn cases(g: &mut Gen) {
         "93 shared by three whole-month members is 31 each; the close declares 30 for b (difference −1) and keeps the totals.",
         data,
     );
+    // SIG-6 after two applied closes: the report's `dividends` is empty
+    let m = pool_smaller_than_members();
+    let mut forged = signed(m.commune, Kind::Payment, "2025-03-03", build::income("late", 5, "late gift"), &[m.treasurer()]);
+    forged.sigs[0].sig[40] ^= 1;
+    let (entry, data) = m.with(&forged);
+    let c = g.invalid(
+        Rule::Sig6,
+        "after_closes_no_dividends",
+        entry,
+        "January and February are closed and their dividends paid, then an income payment \
+         with a forged signature: an integrity failure ends the audit, and the report's \
+         `dividends` is empty although two closes were applied before it (spec 9.3).",
+        data,
+    );
+    c.dividends = Some(b"[]".to_vec());
     // PAY-1: a dividend paid twice
     let m = pool_smaller_than_members();
     let reference = obj(&[("member", s("a")), ("period", s("2025-02"))]);

@@ -80,6 +80,15 @@ fn canonical_table() -> Value {
         ("nan", v(b"NaN"), "ENC-3", ""),
         ("control_char", v(b"\"a\x01\""), "ENC-3", ""),
         ("two_values", v(b"1 2"), "ENC-3", ""),
+        // spec 2.7's number token: a `.` or an `e` without its digits is a
+        // grammar error at the byte where a digit is missing, not a
+        // fraction; the token ends where it cannot go on
+        ("fraction_without_digits", v(b"1."), "ENC-3", ""),
+        ("point_then_exponent", v(b"1.e5"), "ENC-3", ""),
+        ("exponent_without_digits", v(b"[1e]"), "ENC-3", ""),
+        ("minus_alone", v(b"-"), "ENC-3", ""),
+        ("minus_leading_zero", v(b"-00"), "ENC-3", ""),
+        ("hex_after_zero", v(b"0x1"), "ENC-3", ""),
         ("duplicate_name", v(b"{\"a\":1,\"a\":2}"), "ENC-4", ""),
         ("duplicate_after_unescape", v(b"{\"a\":1,\"\\u0061\":2}"), "ENC-4", ""),
         ("duplicate_before_bad_value", v(b"{\"a\":1,\"a\":1.5}"), "ENC-4", ""),
@@ -87,6 +96,7 @@ fn canonical_table() -> Value {
         ("minus_zero_fraction", v(b"-0.0"), "ENC-5", ""),
         ("exponent", v(b"1E2"), "ENC-5", ""),
         ("fraction_out_of_range", v(b"9007199254740992.5"), "ENC-5", ""),
+        ("token_ends_at_second_point", v(b"[1.5.5]"), "ENC-5", ""),
         ("too_large", v(b"9007199254740992"), "ENC-6", ""),
         ("too_small", v(b"-9007199254740992"), "ENC-6", ""),
         ("many_digits", format!("1{}", "0".repeat(400)).into_bytes(), "ENC-6", ""),
@@ -549,6 +559,24 @@ fn fork_table(f: &Fixture) -> Value {
     let mut forged_b = b.clone();
     forged_b.sigs[0].sig[40] ^= 1;
     let b_other = Fixture::named("Another commune").checkpoint(4, &[&k2]);
+    // another history whose entry 3 carries a forged signature: the runs'
+    // documents are not verified (spec 7.4), so the proof holds
+    let mut forged_story = Builder::new();
+    for d in &f.docs[..3] {
+        forged_story.push(d);
+    }
+    let mut forged_doc = signed(
+        f.commune,
+        Kind::Payment,
+        "2024-12-31",
+        income("p4", 2, "a forged story"),
+        &[&k1],
+    );
+    forged_doc.sigs[0].sig[40] ^= 1;
+    forged_story.push(&forged_doc);
+    let mut b_forged_run = Checkpoint::new(f.commune, 4, forged_story.head());
+    b_forged_run.sign(&k2).expect("sign");
+    let forged_run = proof(&a, &b_forged_run, 3, &la[3..5], &forged_story.lines()[3..4]);
     let mut broken = la[4].clone();
     edit_doc(&mut broken, |d| set(d, "kind", s("gift")));
     let none: &[Vec<u8>] = &[];
@@ -556,6 +584,7 @@ fn fork_table(f: &Fixture) -> Value {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("runs_from_position_3", runs.clone(), "accept"),
         ("same_size_different_heads", proof(&a, &b_same_size, 0, none, none), "accept"),
+        ("run_document_signature_not_verified", forged_run, "accept"),
         ("not_an_object", b"[]\n".to_vec(), "FRK-1"),
         ("missing_position", edit(&|o| drop(o.remove("position"))), "FRK-1"),
         ("unknown_member", edit(&|o| set(o, "note", Value::Null)), "FRK-1"),
