@@ -174,11 +174,7 @@ fn every_amount_is_printed_one_way_and_read_back() {
     // append prints the close's summary: every figure with its currency
     let march = "period close 2025-03: rent EUR 0.00, income EUR 1,234.56, bond service EUR 0.00, expenses EUR 0.00, reserve EUR 123.45, pool EUR 1,111.11; dividend EUR 277.77 (4 members), carry EUR 0.03";
     assert!(r.out.contains(march), "{}", r.out);
-    assert!(
-        r.err.contains(&format!("drafted close-3.doc.json")),
-        "{}",
-        r.err
-    );
+    assert!(r.err.contains("drafted close-3.doc.json"), "{}", r.err);
     assert!(r.err.contains(march), "draft says the same: {}", r.err);
     let show = d.ok(&["show", "--chain", "chain.jsonl", "close-3.doc.json"]);
     for line in [

@@ -218,7 +218,7 @@ mod tests {
     /// What the tools print, they read back.
     #[test]
     fn the_printed_form_reads_back() {
-        for n in [1, 5, 99, 100, 1_200_00, 123_456_789, MAX] {
+        for n in [1, 5, 99, 100, 120_000, 123_456_789, MAX] {
             let shown = eur().show(n);
             assert_eq!(Money::parse(&shown, Some(&eur())), Ok(Some(n)), "{shown}");
         }

@@ -645,7 +645,7 @@ pub fn involves_holder(doc: &Document, key: &[u8; 32]) -> bool {
     matches!(
         doc.kind,
         Kind::BondSale | Kind::BondTransfer | Kind::Payment
-    ) && keys.iter().any(|x| *x == k)
+    ) && keys.contains(&k)
 }
 
 /// Whether `doc` concerns asset `id`: it names the asset, a bond series on
