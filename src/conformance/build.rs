@@ -281,38 +281,17 @@ impl Fixture {
         let (k1, k2, k3, k4) = (key(1), key(2), key(3), key(4));
         let body = charter_body(name, &[&k1, &k2, &k3]);
         let commune = chain::commune_id(&body);
-        let docs = vec![
-            signed(commune, Kind::Charter, "2024-02-29", body, &[&k1, &k2, &k3]),
-            signed(
-                commune,
-                Kind::Admission,
-                "2024-03-01",
-                obj(&[("key", pk(&k4)), ("member", Value::from("zoe"))]),
-                &[&k1, &k2, &k4],
-            ),
-            signed(
-                commune,
-                Kind::Payment,
-                "2024-03-01",
-                income("p1", 1250, "Zoë: lathe hire, March"),
-                &[&k1, &k4],
-            ),
-            signed(
-                commune,
-                Kind::Payment,
-                "2024-12-31",
-                income("p2", 9_007_199_254_740_991, "largest integer"),
-                &[&k1],
-            ),
-            signed(
-                commune,
-                Kind::Payment,
-                "2025-01-01",
-                income("p3", 1, "quote \" backslash \\ tab \t end"),
-                &[&k2, &k3],
-            ),
-        ];
-        Self::of(commune, docs)
+        let mut f = Self::of(commune, Vec::new());
+        f.push(Kind::Charter, "2024-02-29", body, &[&k1, &k2, &k3]);
+        let zoe = obj(&[("key", pk(&k4)), ("member", s("zoe"))]);
+        f.push(Kind::Admission, "2024-03-01", zoe, &[&k1, &k2, &k4]);
+        let p1 = income("p1", 1250, "Zoë: lathe hire, March");
+        f.push(Kind::Payment, "2024-03-01", p1, &[&k1, &k4]);
+        let p2 = income("p2", 9_007_199_254_740_991, "largest integer");
+        f.push(Kind::Payment, "2024-12-31", p2, &[&k1]);
+        let p3 = income("p3", 1, "quote \" backslash \\ tab \t end");
+        f.push(Kind::Payment, "2025-01-01", p3, &[&k2, &k3]);
+        f
     }
 
     /// A fixture holding `docs`.
@@ -547,47 +526,118 @@ pub fn torsioned_signature(key: &SecretKey, msg: &[u8]) -> [u8; 64] {
     out
 }
 
-/// The bond and rent terms of [`life`] (spec 10.3.7): series `lathe-a`,
-/// face 10,000, 7 linear monthly payments at 600 bps from 2025-03-15, 20
-/// units; series `lathe-b`, face 1,000, 3 bullet payments at 1,200 bps from
-/// 2025-03-15, 10 units.
+/// The terms of a bond series (spec 10.3.7); [`Series::body`] adds the
+/// schedule as the rules compute it.
+pub(crate) struct Series<'a> {
+    pub id: &'a str,
+    pub asset: &'a str,
+    pub linear: bool,
+    pub face: i64,
+    pub payments: i64,
+    pub rate_bps: i64,
+    pub first_due: &'a str,
+    pub units: i64,
+    /// The text whose hash the body names.
+    pub text: &'a str,
+}
+
+impl Series<'_> {
+    /// The schedule rows (spec 10.3.7).
+    pub(crate) fn rows(&self) -> Vec<commune::Row> {
+        let (linear, face, n, rate) = (self.linear, self.face, self.payments, self.rate_bps);
+        commune::schedule(linear, face, n, rate, date(self.first_due))
+    }
+
+    /// The `bond_series` body.
+    pub(crate) fn body(&self) -> Object {
+        let rows = self.rows().into_iter().map(|r| {
+            let due = Value::from(r.due.to_string());
+            let (coupon, principal) = (Value::Int(r.coupon), Value::Int(r.principal));
+            Value::Object(obj(&[
+                ("coupon", coupon),
+                ("due", due),
+                ("principal", principal),
+            ]))
+        });
+        let amortisation = if self.linear { "linear" } else { "bullet" };
+        obj(&[
+            ("amortisation", s(amortisation)),
+            ("asset", s(self.asset)),
+            ("face", Value::Int(self.face)),
+            ("first_due", s(self.first_due)),
+            ("payments", Value::Int(self.payments)),
+            ("rate_bps", Value::Int(self.rate_bps)),
+            ("schedule", Value::Array(rows.collect())),
+            ("series", s(self.id)),
+            ("text", text_hash(self.text)),
+            ("units", Value::Int(self.units)),
+        ])
+    }
+}
+
+/// The bond terms of [`life`](super::life): series `id` on the lathe from
+/// 2025-03-15 (`lathe-a`: face 10,000, 7 linear monthly payments at 600
+/// bps, 20 units; `lathe-b`: face 1,000, 3 bullet payments at 1,200 bps,
+/// 10 units).
 pub(crate) fn series_body(
     id: &str,
     linear: bool,
     face: i64,
-    n: i64,
-    rate: i64,
+    payments: i64,
+    rate_bps: i64,
     units: i64,
 ) -> Object {
-    let first_due = date("2025-03-15");
-    let rows = commune::schedule(linear, face, n, rate, first_due)
-        .into_iter()
-        .map(|r| {
+    let text = format!("Terms of the bond series {id}.\n");
+    let (asset, first_due) = ("lathe", "2025-03-15");
+    Series {
+        id,
+        asset,
+        linear,
+        face,
+        payments,
+        rate_bps,
+        first_due,
+        units,
+        text: &text,
+    }
+    .body()
+}
+
+/// The terms of a rental agreement (spec 10.3.10).
+pub(crate) struct Lease<'a> {
+    pub id: &'a str,
+    pub asset: &'a str,
+    pub start: &'a str,
+    pub instalments: i64,
+    pub guarantees: &'a [&'a str],
+    /// (amount, from instalment) steps.
+    pub rent: &'a [(i64, i64)],
+    pub renters: &'a [&'a str],
+    /// The text whose hash the body names.
+    pub text: &'a str,
+}
+
+impl Lease<'_> {
+    /// The `rental_agreement` body.
+    pub(crate) fn body(&self) -> Object {
+        let ids = |l: &[&str]| Value::Array(l.iter().map(|v| s(v)).collect());
+        let steps = self.rent.iter().map(|(amount, from)| {
             Value::Object(obj(&[
-                ("coupon", Value::Int(r.coupon)),
-                ("due", Value::from(r.due.to_string())),
-                ("principal", Value::Int(r.principal)),
+                ("amount", Value::Int(*amount)),
+                ("from", Value::Int(*from)),
             ]))
-        })
-        .collect();
-    obj(&[
-        (
-            "amortisation",
-            Value::from(if linear { "linear" } else { "bullet" }),
-        ),
-        ("asset", Value::from("lathe")),
-        ("face", Value::Int(face)),
-        ("first_due", Value::from(first_due.to_string())),
-        ("payments", Value::Int(n)),
-        ("rate_bps", Value::Int(rate)),
-        ("schedule", Value::Array(rows)),
-        ("series", Value::from(id)),
-        (
-            "text",
-            text_hash(&format!("Terms of the bond series {id}.\n")),
-        ),
-        ("units", Value::Int(units)),
-    ])
+        });
+        obj(&[
+            ("agreement", s(self.id)),
+            ("asset", s(self.asset)),
+            ("guarantees", ids(self.guarantees)),
+            ("instalments", Value::Int(self.instalments)),
+            ("rent", Value::Array(steps.collect())),
+            ("renters", ids(self.renters)),
+            ("start", s(self.start)),
+            ("text", text_hash(self.text)),
+        ])
+    }
 }
 
 /// A rental agreement body for the lathe, from 2025-03-01, 12 instalments.
@@ -597,26 +647,19 @@ pub(crate) fn lease_body(
     rent: &[(i64, i64)],
     renters: &[&str],
 ) -> Object {
-    let ids = |l: &[&str]| Value::Array(l.iter().map(|s| Value::from(*s)).collect());
-    let steps = rent
-        .iter()
-        .map(|(amount, from)| {
-            Value::Object(obj(&[
-                ("amount", Value::Int(*amount)),
-                ("from", Value::Int(*from)),
-            ]))
-        })
-        .collect();
-    obj(&[
-        ("agreement", Value::from(id)),
-        ("asset", Value::from("lathe")),
-        ("guarantees", ids(guarantees)),
-        ("instalments", Value::Int(12)),
-        ("rent", Value::Array(steps)),
-        ("renters", ids(renters)),
-        ("start", Value::from("2025-03-01")),
-        ("text", text_hash(&format!("Rental agreement {id}.\n"))),
-    ])
+    let text = format!("Rental agreement {id}.\n");
+    let (asset, start, instalments) = ("lathe", "2025-03-01", 12);
+    Lease {
+        id,
+        asset,
+        start,
+        instalments,
+        guarantees,
+        rent,
+        renters,
+        text: &text,
+    }
+    .body()
 }
 
 /// A bond payment's `ref`.
@@ -628,20 +671,17 @@ pub(crate) fn bond_ref(holder: &SecretKey, row: i64, series: &str) -> Object {
     ])
 }
 
-/// The life of a commune that uses every kind of document the commune rules
-/// define (spec chapter 10), valid throughout. Members: founders `f1`, `f2`,
-/// `f3` (keys 1, 2, 3; treasurers `f1`, `f2`), `m4` (key 5, rotated to key
-/// 7), `m5` (key 6, recovered as key 8). Bondholders outside the commune:
-/// keys 20, 21, 22. Thresholds as [`thresholds`]; the entry comments give
-/// the signatures each decision needs. Cash after each money entry in
+/// A string value.
 pub(crate) fn s(v: &str) -> Value {
     Value::from(v)
 }
 
+/// A row's `covers`: rule codes.
 pub(crate) fn covers(rules: &[&str]) -> Value {
     Value::Array(rules.iter().map(|r| s(r)).collect())
 }
 
+/// A table row from members.
 pub(crate) fn row(members: Vec<(&str, Value)>) -> Value {
     let mut o = Object::new();
     for (k, v) in members {

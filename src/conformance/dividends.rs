@@ -4,23 +4,89 @@
 //! header; failing cases for DIV-1 … DIV-3; and `tables/dividends.json`,
 //! the computation of §11.3 on its own.
 //!
-//! The expected figures come from the library, but every scenario also
-//! asserts, as it is built, the figures worked out by hand from the spec in
-//! its comments: a generator that disagreed with them would panic.
+//! A scenario is a table of [`Step`]s. The expected figures come from the
+//! library, but every close also asserts, as it is built, the figures worked
+//! out by hand from the spec in its comments: a generator that disagreed
+//! with them would panic.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::build::{self, Gen, covers, key, obj, payment, pk, row, s, signed, text_hash};
-use crate::commune::dividend::{self, Figures, Inputs};
+use super::build::{
+    self, Gen, Lease, Series, covers, key, obj, payment, pk, row, s, signed, text_hash,
+};
+use crate::commune::dividend::{self, Inputs};
 use crate::commune::{self, State};
 use crate::protocol::canonical::{Object, Value};
 use crate::protocol::chain::{self, Builder};
-use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind};
 use crate::protocol::hash::Hash;
 use crate::protocol::rule::Rule;
 use crate::protocol::sig::SecretKey;
+
+/// A value of a payment's `ref`.
+#[derive(Clone, Copy)]
+enum V {
+    S(&'static str),
+    I(i64),
+    /// The key of seed `n`, as a holder.
+    Holder(u8),
+}
+use V::{Holder, I, S};
+
+type Ref = &'static [(&'static str, V)];
+/// Figures a close must have: (member of the close body, value).
+type Want = &'static [(&'static str, i64)];
+
+/// One dated document of a scenario; every one must be lawful. Decisions
+/// are signed by the first current members needed, payments by the first
+/// current treasurer.
+enum Step {
+    /// `admission` of (member, key seed).
+    Admit(&'static str, &'static str, u8),
+    /// A voluntary `exit` of member.
+    Leave(&'static str, &'static str),
+    /// An `income` payment from "sales" of amount.
+    Income(&'static str, i64),
+    /// A payment of (purpose, amount, `ref`).
+    Pay(&'static str, &'static str, i64, Ref),
+    /// A `reversal` of payment id.
+    Reverse(&'static str, &'static str),
+    /// An `asset_acquisition` of (asset, description, price, text).
+    Asset(&'static str, &'static str, &'static str, i64, &'static str),
+    /// An `expense_approval` of (approval, amount, payee, purpose).
+    Approve(&'static str, &'static str, i64, &'static str, &'static str),
+    /// A `bond_series`.
+    Bonds(&'static str, Series<'static>),
+    /// A `bond_sale` of (holder key seed, series, price, units), signed by
+    /// the buyer and a treasurer.
+    Sale(&'static str, u8, &'static str, i64, i64),
+    /// A `rental_agreement`, signed by its renters too.
+    Rent(&'static str, Lease<'static>),
+    /// The next `period_close` with the true figures; asserts the figures
+    /// named (members of the close body) and, unless empty, the payouts
+    /// (member, days, amount).
+    Close(&'static str, Want, &'static [(&'static str, i64, i128)]),
+    /// Pays every unpaid dividend of the last close.
+    PayDividends(&'static str),
+}
+use Step::*;
+
+/// An edit of a document's body before it is signed.
+type Edit = dyn Fn(&mut Object);
+
+/// A founder's or an admission's `{"key", "member"}`.
+fn admission(id: &str, k: &SecretKey) -> Object {
+    obj(&[("key", pk(k)), ("member", s(id))])
+}
+
+/// A small commune: founders (id, key seed), all treasurers, founded on
+/// 2025-01-01 with majority thresholds and the reserve in bps; then steps.
+struct Scenario {
+    founders: &'static [(&'static str, u8)],
+    reserve_bps: i64,
+    steps: &'static [Step],
+}
 
 /// A small commune under construction: every document is applied to a
 /// [`State`] as it is added, and must be lawful.
@@ -30,89 +96,167 @@ struct Mini {
     commune: Hash,
     keys: BTreeMap<String, SecretKey>,
     payments: usize,
-    /// Payment ids in order.
-    ids: Vec<String>,
-}
-
-fn d(s: &str) -> Date {
-    Date::parse(s).expect("fixed dates are valid")
 }
 
 impl Mini {
-    /// A commune founded on `date` by `founders` (id, key seed), every one a
-    /// treasurer, majority thresholds, `reserve_bps`.
-    fn new(date: &str, founders: &[(&str, u8)], reserve_bps: i64) -> Mini {
-        let mut keys = BTreeMap::new();
-        let list = founders
-            .iter()
-            .map(|(id, seed)| {
-                let k = key(*seed);
-                let v = Value::Object(obj(&[
-                    ("key", pk(&k)),
-                    ("member", s(id)),
-                ]));
-                keys.insert(id.to_string(), k);
-                v
-            })
-            .collect();
-        let thresholds = commune::thresholds_value(5001, 5001);
+    /// The commune of `sc` after its first `n` steps.
+    fn new(sc: &Scenario, n: usize) -> Mini {
+        let keys: BTreeMap<String, SecretKey> =
+            sc.founders.iter().map(|(id, n)| (id.to_string(), key(*n))).collect();
+        let founder = |(id, k): (&String, &SecretKey)| Value::Object(admission(id, k));
+        let currency = obj(&[("code", s("EUR")), ("exponent", Value::Int(2))]);
         let body = obj(&[
             ("bonds_transferable", Value::Bool(false)),
             ("bylaws", text_hash("Bylaws.\n")),
-            (
-                "currency",
-                Value::Object(obj(&[("code", s("EUR")), ("exponent", Value::Int(2))])),
-            ),
-            ("founders", Value::Array(list)),
+            ("currency", Value::Object(currency)),
+            ("founders", Value::Array(keys.iter().map(founder).collect())),
             ("name", s("Dividend Commune")),
-            ("reserve_bps", Value::Int(reserve_bps)),
-            ("thresholds", Value::Object(thresholds)),
-            (
-                "treasurers",
-                Value::Array(founders.iter().map(|f| s(f.0)).collect()),
-            ),
+            ("reserve_bps", Value::Int(sc.reserve_bps)),
+            ("thresholds", Value::Object(commune::thresholds_value(5001, 5001))),
+            ("treasurers", Value::Array(sc.founders.iter().map(|f| s(f.0)).collect())),
         ]);
         let commune = chain::commune_id(&body);
-        let signers: Vec<&SecretKey> = keys.values().collect();
-        let charter = signed(commune, Kind::Charter, date, body, &signers);
-        let mut m = Mini {
-            builder: Builder::new(),
-            state: State::new(),
-            commune,
-            keys,
-            payments: 0,
-            ids: Vec::new(),
-        };
+        let signers: Vec<_> = keys.values().collect();
+        let charter = signed(commune, Kind::Charter, "2025-01-01", body, &signers);
+        let (builder, state) = (Builder::new(), State::new());
+        let mut m = Mini { builder, state, commune, keys, payments: 0 };
         m.push(charter);
+        for step in &sc.steps[..n] {
+            m.step(step);
+        }
         m
     }
 
+    /// The whole scenario.
+    fn of(sc: &Scenario) -> Mini {
+        Mini::new(sc, sc.steps.len())
+    }
+
     fn push(&mut self, doc: Document) {
-        assert!(
-            self.state.as_of.is_none_or(|d| d <= doc.date),
-            "dates must not decrease"
-        );
+        let in_order = self.state.as_of.is_none_or(|d| d <= doc.date);
+        assert!(in_order, "dates must not decrease");
         if let Err(f) = self.state.apply(&doc) {
             panic!("dividend case: a void {} on {}: {f}", doc.kind, doc.date);
         }
         self.builder.push(&doc);
     }
 
-    fn current(&self) -> Vec<String> {
-        self.state
-            .members
-            .iter()
-            .filter(|(_, m)| m.until.is_none())
-            .map(|(id, _)| id.to_string())
-            .collect()
+    /// Applies a step.
+    fn step(&mut self, step: &Step) {
+        match step {
+            Admit(_, id, seed) => {
+                self.keys.insert(id.to_string(), key(*seed));
+            }
+            PayDividends(date) => {
+                let (period, f) = self.state.periods.closes.last_key_value().expect("a close");
+                let period = commune::month_name(*period);
+                let payouts = f.payouts().filter(|p| p.amount > 0);
+                let due: Vec<_> = payouts.map(|p| (p.member.to_string(), p.amount)).collect();
+                for (member, amount) in due {
+                    let r = obj(&[("member", s(&member)), ("period", s(&period))]);
+                    let doc = self.pay(date, "dividend", amount as i64, r, &|_| {});
+                    self.push(doc);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let doc = self.doc(step, &|_| {});
+        self.push(doc);
+    }
+
+    /// The document of `step` (not [`PayDividends`]), its body edited by
+    /// `edit` before signing.
+    fn doc(&mut self, step: &Step, edit: &Edit) -> Document {
+        let (c, int) = (self.commune, Value::Int);
+        let (date, kind, mut body, parties): (&str, Kind, Object, Vec<&SecretKey>) = match step {
+            Admit(date, id, seed) => {
+                let body = admission(id, &key(*seed));
+                (date, Kind::Admission, body, vec![&self.keys[*id]])
+            }
+            Leave(date, id) => {
+                let body = obj(&[("member", s(id)), ("reason", s("voluntary"))]);
+                return signed(c, Kind::Exit, date, body, &[&self.keys[*id]]);
+            }
+            Income(date, amount) => {
+                return self.pay(date, "income", *amount, obj(&[("source", s("sales"))]), edit);
+            }
+            Pay(date, purpose, amount, r) => {
+                let v = |v: &V| match v {
+                    S(v) => s(v),
+                    I(n) => int(*n),
+                    Holder(n) => pk(&key(*n)),
+                };
+                let r = obj(&r.iter().map(|(k, x)| (*k, v(x))).collect::<Vec<_>>());
+                return self.pay(date, purpose, *amount, r, edit);
+            }
+            Reverse(date, id) => {
+                let body = obj(&[("payment", s(id)), ("reason", s("booked by mistake"))]);
+                return signed(c, Kind::Reversal, date, body, &[self.treasurer()]);
+            }
+            Asset(date, asset, description, price, text) => {
+                let (asset, description, text) = (s(asset), s(description), text_hash(text));
+                let body = obj(&[
+                    ("asset", asset),
+                    ("description", description),
+                    ("price", int(*price)),
+                    ("text", text),
+                ]);
+                (date, Kind::AssetAcquisition, body, vec![])
+            }
+            Approve(date, approval, amount, payee, purpose) => {
+                let (approval, payee, purpose) = (s(approval), s(payee), s(purpose));
+                let body = obj(&[
+                    ("amount", int(*amount)),
+                    ("approval", approval),
+                    ("payee", payee),
+                    ("purpose", purpose),
+                ]);
+                (date, Kind::ExpenseApproval, body, vec![])
+            }
+            Bonds(date, series) => (date, Kind::BondSeries, series.body(), vec![]),
+            Sale(date, n, series, price, units) => {
+                let holder = key(*n);
+                let body = obj(&[
+                    ("holder", pk(&holder)),
+                    ("price", int(*price)),
+                    ("series", s(series)),
+                    ("units", int(*units)),
+                ]);
+                return signed(c, Kind::BondSale, date, body, &[&holder, self.treasurer()]);
+            }
+            Rent(date, lease) => {
+                let renters = lease.renters.iter().map(|r| &self.keys[*r]).collect();
+                (date, Kind::RentalAgreement, lease.body(), renters)
+            }
+            Close(date, want, payouts) => {
+                let period = self.state.periods.next;
+                let f = dividend::compute(&self.state.close_inputs(period));
+                let body = dividend::close_body(period, &f);
+                for (m, v) in *want {
+                    let month = commune::month_name(period);
+                    assert_eq!(body.get(m), Some(&int(*v)), "{month} {m}");
+                }
+                if !payouts.is_empty() {
+                    let got: Vec<_> = f.payouts().map(|p| (p.member, p.days, p.amount)).collect();
+                    assert_eq!(&got, payouts);
+                }
+                (date, Kind::PeriodClose, body, vec![])
+            }
+            PayDividends(_) => unreachable!("several documents"),
+        };
+        edit(&mut body);
+        self.decision(kind, date, body, &parties)
     }
 
     /// A decision signed by the first members needed, plus `parties`.
     fn decision(&self, kind: Kind, date: &str, body: Object, parties: &[&SecretKey]) -> Document {
-        let current = self.current();
+        let members = self.state.members.iter();
+        let current: Vec<&str> =
+            members.filter(|(_, m)| m.until.is_none()).map(|(id, _)| &**id).collect();
         let need = commune::required(current.len(), 5001) as usize;
         let mut signers: Vec<&SecretKey> =
-            current.iter().take(need).map(|m| &self.keys[m]).collect();
+            current.iter().take(need).map(|m| &self.keys[*m]).collect();
         for p in parties {
             if !signers.iter().any(|k| k.public_key() == p.public_key()) {
                 signers.push(p);
@@ -121,124 +265,180 @@ impl Mini {
         signed(self.commune, kind, date, body, &signers)
     }
 
+    /// The first current treasurer's key.
     fn treasurer(&self) -> &SecretKey {
         let t = &self.state.settings.as_ref().expect("chartered").treasurers;
-        let id = t
-            .iter()
-            .find(|t| self.current().contains(t))
-            .expect("a current treasurer");
-        &self.keys[id]
+        let members = &self.state.members;
+        let current = |id: &&String| members.get(id.as_str()).is_some_and(|m| m.until.is_none());
+        &self.keys[t.iter().find(current).expect("a current treasurer")]
     }
 
-    fn admit(&mut self, date: &str, id: &str, seed: u8) {
-        let k = key(seed);
-        let body = obj(&[
-            ("key", pk(&k)),
-            ("member", s(id)),
-        ]);
-        let doc = self.decision(Kind::Admission, date, body, &[&k]);
-        self.keys.insert(id.to_string(), k);
-        self.push(doc);
-    }
-
-    fn leave(&mut self, date: &str, id: &str) {
-        let body = obj(&[("member", s(id)), ("reason", s("voluntary"))]);
-        let doc = signed(self.commune, Kind::Exit, date, body, &[&self.keys[id]]);
-        self.push(doc);
-    }
-
-    /// A payment; returns its id.
-    fn pay(&mut self, date: &str, purpose: &str, amount: i64, reference: Object) -> String {
+    /// A payment with the next id `p<n>`, its body edited by `edit`.
+    fn pay(&mut self, date: &str, purpose: &str, amount: i64, r: Object, edit: &Edit) -> Document {
         self.payments += 1;
-        let id = format!("p{}", self.payments);
-        let body = payment(&id, purpose, amount, reference);
-        let doc = signed(self.commune, Kind::Payment, date, body, &[self.treasurer()]);
-        self.push(doc);
-        self.ids.push(id.clone());
-        id
-    }
-
-    fn income(&mut self, date: &str, amount: i64) -> String {
-        self.pay(date, "income", amount, obj(&[("source", s("sales"))]))
-    }
-
-    fn reverse(&mut self, date: &str, payment: &str) {
-        let body = obj(&[("payment", s(payment)), ("reason", s("booked by mistake"))]);
-        let doc = signed(
-            self.commune,
-            Kind::Reversal,
-            date,
-            body,
-            &[self.treasurer()],
-        );
-        self.push(doc);
-    }
-
-    /// The figures of the next close as the rules compute them.
-    fn next_figures(&self) -> (i64, Figures) {
-        let period = self.state.periods.next;
-        (period, dividend::compute(&self.state.close_inputs(period)))
-    }
-
-    /// Closes the next period on `date` with `declared` (or the true
-    /// figures), returning the true figures.
-    fn close_with(&mut self, date: &str, declared: Option<(i64, Figures)>) -> Figures {
-        let (period, f) = self.next_figures();
-        let (p, g) = declared.unwrap_or((period, f.clone()));
-        let doc = self.decision(Kind::PeriodClose, date, dividend::close_body(p, &g), &[]);
-        self.push(doc);
-        f
-    }
-
-    fn close(&mut self, date: &str) -> Figures {
-        self.close_with(date, None)
-    }
-
-    /// Pays every unpaid dividend of the last close on `date`.
-    fn pay_dividends(&mut self, date: &str) {
-        let (period, f) = {
-            let (p, f) = self
-                .state
-                .periods
-                .closes
-                .iter()
-                .next_back()
-                .expect("a close");
-            (*p, f.clone())
-        };
-        for p in f.payouts() {
-            if p.amount > 0 {
-                let reference = obj(&[
-                    ("member", s(p.member)),
-                    ("period", Value::from(commune::month_name(period))),
-                ]);
-                self.pay(date, "dividend", p.amount as i64, reference);
-            }
-        }
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        self.builder.to_bytes()
-    }
-
-    /// The chain with `doc` appended, unchecked, and its entry number.
-    fn with(&self, doc: &Document) -> (Option<u64>, Vec<u8>) {
-        let mut b = self.builder.clone();
-        b.push(doc);
-        (Some(b.len() as u64 - 1), b.to_bytes())
+        let mut body = payment(&format!("p{}", self.payments), purpose, amount, r);
+        edit(&mut body);
+        signed(self.commune, Kind::Payment, date, body, &[self.treasurer()])
     }
 
     /// The expected `dividends` member of the report: every close's
     /// recomputed figures (spec 9.3).
     fn table(&self) -> Vec<u8> {
-        let rows = self
-            .state
-            .periods
-            .closes
-            .iter()
-            .map(|(p, f)| dividend::figures_value(*p, f))
-            .collect();
+        let closes = self.state.periods.closes.iter();
+        let rows = closes.map(|(p, f)| dividend::figures_value(*p, f)).collect();
         crate::protocol::canonical::encode(&Value::Array(rows))
+    }
+}
+
+/// The rent of instalment `k` of agreement `a`.
+macro_rules! rent {
+    ($a:literal, $k:literal) => {
+        &[("agreement", S($a)), ("instalment", I($k))]
+    };
+}
+
+/// A coupon or principal to key 69 for row `k` of `kiln-bonds`.
+macro_rules! kiln {
+    ($k:literal) => {
+        &[("holder", Holder(69)), ("row", I($k)), ("series", S("kiln-bonds"))]
+    };
+}
+
+const ABC: &[(&str, u8)] = &[("a", 31), ("b", 32), ("c", 33)];
+
+/// A pool smaller than the members, carried, then shared.
+#[rustfmt::skip]
+const POOL_SMALLER: Scenario = Scenario { founders: ABC, reserve_bps: 0, steps: &[
+    Income("2025-01-15", 2),
+    // January: net 2, W = 3 × 31 = 93, floor(2 × 31 / 93) = 0 each, carry 2
+    Close("2025-02-01", &[("net", 2), ("pool", 2), ("dividend", 0), ("carry_out", 2)],
+        &[("a", 31, 0), ("b", 31, 0), ("c", 31, 0)]),
+    Income("2025-02-10", 91),
+    // February: net 91 + 2 = 93, W = 84, floor(93 × 28 / 84) = 31 each, carry 0
+    Close("2025-03-01", &[("net", 93), ("dividend", 31), ("carry_out", 0)], &[]),
+    PayDividends("2025-03-02"),
+] };
+
+/// A deficit, carried, recovered before the next dividend.
+#[rustfmt::skip]
+const DEFICIT: Scenario = Scenario { founders: &[("a", 41)], reserve_bps: 1_000, steps: &[
+    Income("2025-01-20", 100),
+    // January: net 100, reserve floor(100 × 1000 / 10000) = 10, pool 90, a: 90
+    Close("2025-02-01", &[("reserve", 10), ("pool", 90), ("dividend", 90)], &[]),
+    PayDividends("2025-02-02"),
+    Approve("2025-02-03", "tools", 10, "Werkzeug eG", "hand tools"),
+    Pay("2025-02-04", "expense", 10, &[("approval", S("tools"))]),
+    // February: net 0 − 10 = −10: no reserve, no dividend, carry −10
+    Close("2025-03-01", &[("net", -10), ("reserve", 0), ("pool", 0), ("carry_out", -10)],
+        &[("a", 28, 0)]),
+    Income("2025-03-15", 25),
+    // March: net 25 − 10 = 15, reserve floor(1.5) = 1, pool 14, a: 14
+    Close("2025-04-01",
+        &[("net", 15), ("reserve", 1), ("pool", 14), ("dividend", 14), ("carry_out", 0)], &[]),
+    PayDividends("2025-04-02"),
+] };
+
+/// Joining on the last day, leaving on the first, joining and leaving
+/// within one month.
+#[rustfmt::skip]
+const JOINING: Scenario = Scenario { founders: &[("a", 51), ("b", 52)], reserve_bps: 0, steps: &[
+    Admit("2025-01-01", "d", 54),
+    Income("2025-01-15", 1_000),
+    Admit("2025-01-31", "c", 53),
+    // January (31 days): a, b, d 31 days, c 1 day; W = 94;
+    // floor(1000 × 31 / 94) = 329, floor(1000 / 94) = 10; 3 × 329 + 10 = 997, carry 3
+    Close("2025-02-01", &[("member_days", 94), ("dividend", 329), ("carry_out", 3)],
+        &[("a", 31, 329), ("b", 31, 329), ("c", 1, 10), ("d", 31, 329)]),
+    Leave("2025-02-01", "b"),
+    Admit("2025-02-10", "e", 55),
+    Income("2025-02-15", 997),
+    Leave("2025-02-20", "e"),
+    // February (28 days): b left on the 1st (0 days, not eligible); e from the
+    // 10th to the 19th: 10 days; a, c, d 28. W = 94, pool 997 + 3 = 1000;
+    // floor(1000 × 28 / 94) = 297, floor(1000 × 10 / 94) = 106; carry 3
+    Close("2025-03-01", &[("member_days", 94), ("carry_out", 3)],
+        &[("a", 28, 297), ("c", 28, 297), ("d", 28, 297), ("e", 10, 106)]),
+    PayDividends("2025-03-02"),
+] };
+
+/// A bond series fully redeemed; its asset's rent then flows to the members.
+/// Face 500, 2 linear payments at 1,200 bps from 2025-02-10: coupons
+/// floor(500 × 1200 / 120000) = 5 and floor(250 × 1200 / 120000) = 2,
+/// principal 250 and 250: per unit 255 then 252; 2 units: 510 then 504.
+#[rustfmt::skip]
+const REDEEMED: Scenario = Scenario { founders: &[("a", 61), ("b", 62)], reserve_bps: 0, steps: &[
+    Asset("2025-01-05", "kiln", "a kiln", 1_000, "kiln"),
+    Bonds("2025-01-06", KILN_BONDS),
+    Sale("2025-01-07", 69, "kiln-bonds", 500, 2),
+    Pay("2025-01-08", "asset_purchase", 1_000, &[("asset", S("kiln"))]),
+    Rent("2025-01-09", Lease { id: "kiln-lease", asset: "kiln", start: "2025-02-05", instalments: 4,
+        guarantees: &["kiln-bonds"], rent: &[(600, 1)], renters: &["b"], text: "kiln lease" }),
+    // January: nothing recognised
+    Close("2025-02-01", &[("net", 0), ("carry_out", 0)], &[]),
+    Pay("2025-02-05", "rent", 600, rent!("kiln-lease", 1)),
+    Pay("2025-02-10", "coupon", 10, kiln!(1)),
+    Pay("2025-02-10", "principal", 500, kiln!(1)),
+    // February: 600 − 510 = 90, 45 each
+    Close("2025-03-01", &[("service", 510), ("net", 90), ("dividend", 45)], &[]),
+    PayDividends("2025-03-02"),
+    Pay("2025-03-05", "rent", 600, rent!("kiln-lease", 2)),
+    Pay("2025-03-10", "coupon", 4, kiln!(2)),
+    Pay("2025-03-10", "principal", 500, kiln!(2)),
+    // March: 600 − 504 = 96, 48 each
+    Close("2025-04-01", &[("service", 504), ("net", 96), ("dividend", 48)], &[]),
+    PayDividends("2025-04-02"),
+    Pay("2025-04-05", "rent", 600, rent!("kiln-lease", 3)),
+    // April: the series is redeemed: all 600 is shared, 300 each
+    Close("2025-05-01", &[("service", 0), ("net", 600), ("dividend", 300)], &[]),
+    PayDividends("2025-05-02"),
+] };
+
+/// The kiln's series of [`REDEEMED`].
+#[rustfmt::skip]
+const KILN_BONDS: Series<'static> = Series { id: "kiln-bonds", asset: "kiln", linear: true,
+    face: 500, payments: 2, rate_bps: 1_200, first_due: "2025-02-10", units: 2, text: "kiln bonds" };
+
+/// A rent payment reversed in a later period; the dividend declared before
+/// stays payable and is paid later.
+#[rustfmt::skip]
+const REVERSED: Scenario = Scenario { founders: &[("a", 71), ("b", 72)], reserve_bps: 0, steps: &[
+    Asset("2025-01-02", "van", "a van", 1, "van"),
+    Rent("2025-01-03", Lease { id: "van-lease", asset: "van", start: "2025-01-05", instalments: 3,
+        guarantees: &[], rent: &[(300, 1)], renters: &["a"], text: "van lease" }),
+    Pay("2025-01-05", "rent", 300, rent!("van-lease", 1)),
+    // January: 300, 150 each (declared, not paid yet)
+    Close("2025-02-01", &[("dividend", 150)], &[]),
+    Pay("2025-02-05", "rent", 300, rent!("van-lease", 2)),
+    // the January payment was booked by mistake: reversed on 2025-02-10, so
+    // recognised in February as −300 (max(due 01-05, reversal 02-10))
+    Reverse("2025-02-10", "p1"),
+    Close("2025-03-01", &[("rent", 0), ("net", 0), ("dividend", 0)], &[]),
+    Pay("2025-03-05", "rent", 300, rent!("van-lease", 3)),
+    Close("2025-04-01", &[("dividend", 150)], &[]),
+    // January's dividends, still payable, are paid now
+    Pay("2025-04-02", "dividend", 150, &[("member", S("a")), ("period", S("2025-01"))]),
+    Pay("2025-04-02", "dividend", 150, &[("member", S("b")), ("period", S("2025-01"))]),
+] };
+
+/// The largest amounts the spec allows: net = 2^53 − 1; reserve =
+/// floor(net × 1 / 10000) = 900719925474; pool = 9006298534815517, all to
+/// a; carry 0.
+#[rustfmt::skip]
+const LARGEST: Scenario = Scenario { founders: &[("a", 81)], reserve_bps: 1, steps: &[
+    Income("2025-01-02", (1 << 53) - 1),
+    Close("2025-02-01", &[("reserve", 900_719_925_474), ("pool", 9_006_298_534_815_517),
+        ("dividend", 9_006_298_534_815_517), ("carry_out", 0)], &[]),
+    PayDividends("2025-02-02"),
+] };
+
+/// 93 in, three whole-month members: 31 each.
+const EVEN: Scenario =
+    Scenario { founders: ABC, reserve_bps: 0, steps: &[Income("2025-01-15", 93)] };
+
+/// Sets member `m` of a body.
+fn set(m: &'static str, v: Value) -> impl Fn(&mut Object) {
+    move |o| {
+        o.insert(m, v.clone());
     }
 }
 
@@ -256,423 +456,73 @@ fn declare_amount(body: &mut Object, member: &str, amount: i64) {
     }
 }
 
-fn payouts(f: &Figures) -> Vec<(&str, i64, i128)> {
-    f.payouts().map(|p| (p.member, p.days, p.amount)).collect()
-}
-
-/// Scenario A: a pool smaller than the members, carried, then shared.
-fn pool_smaller_than_members() -> Mini {
-    let mut m = Mini::new("2025-01-01", &[("a", 31), ("b", 32), ("c", 33)], 0);
-    m.income("2025-01-15", 2);
-    // January: net 2, W = 3 × 31 = 93, floor(2 × 31 / 93) = 0 each, carry 2
-    let jan = m.close("2025-02-01");
-    assert_eq!(
-        (jan.net, jan.pool, jan.dividend, jan.carry_out),
-        (2, 2, 0, 2)
-    );
-    assert_eq!(payouts(&jan), [("a", 31, 0), ("b", 31, 0), ("c", 31, 0)]);
-    m.income("2025-02-10", 91);
-    // February: net 91 + 2 = 93, W = 84, floor(93 × 28 / 84) = 31 each, carry 0
-    let feb = m.close("2025-03-01");
-    assert_eq!((feb.net, feb.dividend, feb.carry_out), (93, 31, 0));
-    m.pay_dividends("2025-03-02");
-    m
-}
-
-/// Scenario C: a deficit, carried, recovered before the next dividend.
-fn deficit_and_recovery() -> Mini {
-    let mut m = Mini::new("2025-01-01", &[("a", 41)], 1_000);
-    m.income("2025-01-20", 100);
-    // January: net 100, reserve floor(100 × 1000 / 10000) = 10, pool 90, a: 90
-    let jan = m.close("2025-02-01");
-    assert_eq!((jan.reserve, jan.pool, jan.dividend), (10, 90, 90));
-    m.pay_dividends("2025-02-02");
-    let body = obj(&[
-        ("amount", Value::Int(10)),
-        ("approval", s("tools")),
-        ("payee", s("Werkzeug eG")),
-        ("purpose", s("hand tools")),
-    ]);
-    let approval = m.decision(Kind::ExpenseApproval, "2025-02-03", body, &[]);
-    m.push(approval);
-    m.pay(
-        "2025-02-04",
-        "expense",
-        10,
-        obj(&[("approval", s("tools"))]),
-    );
-    // February: net 0 − 10 = −10: no reserve, no dividend, carry −10
-    let feb = m.close("2025-03-01");
-    assert_eq!(
-        (feb.net, feb.reserve, feb.pool, feb.carry_out),
-        (-10, 0, 0, -10)
-    );
-    assert_eq!(payouts(&feb), [("a", 28, 0)]);
-    m.income("2025-03-15", 25);
-    // March: net 25 − 10 = 15, reserve floor(1.5) = 1, pool 14, a: 14
-    let mar = m.close("2025-04-01");
-    assert_eq!(
-        (mar.net, mar.reserve, mar.pool, mar.dividend, mar.carry_out),
-        (15, 1, 14, 14, 0)
-    );
-    m.pay_dividends("2025-04-02");
-    m
-}
-
-/// Scenario D: joining on the last day, leaving on the first, joining and
-/// leaving within one month.
-fn joining_and_leaving() -> Mini {
-    let mut m = Mini::new("2025-01-01", &[("a", 51), ("b", 52)], 0);
-    m.admit("2025-01-01", "d", 54);
-    m.income("2025-01-15", 1_000);
-    m.admit("2025-01-31", "c", 53);
-    // January (31 days): a, b, d 31 days, c 1 day; W = 94;
-    // floor(1000 × 31 / 94) = 329, floor(1000 / 94) = 10; 3 × 329 + 10 = 997, carry 3
-    let jan = m.close("2025-02-01");
-    assert_eq!(
-        payouts(&jan),
-        [("a", 31, 329), ("b", 31, 329), ("c", 1, 10), ("d", 31, 329)]
-    );
-    assert_eq!((jan.member_days, jan.dividend, jan.carry_out), (94, 329, 3));
-    m.leave("2025-02-01", "b");
-    m.admit("2025-02-10", "e", 55);
-    m.income("2025-02-15", 997);
-    m.leave("2025-02-20", "e");
-    // February (28 days): b left on the 1st (0 days, not eligible); e from the
-    // 10th to the 19th: 10 days; a, c, d 28. W = 94, pool 997 + 3 = 1000;
-    // floor(1000 × 28 / 94) = 297, floor(1000 × 10 / 94) = 106; carry 3
-    let feb = m.close("2025-03-01");
-    assert_eq!(
-        payouts(&feb),
-        [
-            ("a", 28, 297),
-            ("c", 28, 297),
-            ("d", 28, 297),
-            ("e", 10, 106)
-        ]
-    );
-    assert_eq!((feb.member_days, feb.carry_out), (94, 3));
-    m.pay_dividends("2025-03-02");
-    m
-}
-
-/// Scenario E: a bond series fully redeemed; its asset's rent then flows to
-/// the members.
-fn series_redeemed() -> Mini {
-    let mut m = Mini::new("2025-01-01", &[("a", 61), ("b", 62)], 0);
-    let body = obj(&[
-        ("asset", s("kiln")),
-        ("description", s("a kiln")),
-        ("price", Value::Int(1_000)),
-        ("text", text_hash("kiln")),
-    ]);
-    let doc = m.decision(Kind::AssetAcquisition, "2025-01-05", body, &[]);
-    m.push(doc);
-    // face 500, 2 linear payments at 1,200 bps from 2025-02-10: coupons
-    // floor(500 × 1200 / 120000) = 5 and floor(250 × 1200 / 120000) = 2,
-    // principal 250 and 250: per unit 255 then 252; 2 units: 510 then 504
-    let rows = commune::schedule(true, 500, 2, 1_200, d("2025-02-10"));
-    assert_eq!(
-        rows.iter()
-            .map(|r| (r.coupon, r.principal))
-            .collect::<Vec<_>>(),
-        [(5, 250), (2, 250)]
-    );
-    let schedule = rows
-        .iter()
-        .map(|r| {
-            Value::Object(obj(&[
-                ("coupon", Value::Int(r.coupon)),
-                ("due", Value::from(r.due.to_string())),
-                ("principal", Value::Int(r.principal)),
-            ]))
-        })
-        .collect();
-    let body = obj(&[
-        ("amortisation", s("linear")),
-        ("asset", s("kiln")),
-        ("face", Value::Int(500)),
-        ("first_due", s("2025-02-10")),
-        ("payments", Value::Int(2)),
-        ("rate_bps", Value::Int(1_200)),
-        ("schedule", Value::Array(schedule)),
-        ("series", s("kiln-bonds")),
-        ("text", text_hash("kiln bonds")),
-        ("units", Value::Int(2)),
-    ]);
-    let doc = m.decision(Kind::BondSeries, "2025-01-06", body, &[]);
-    m.push(doc);
-    let holder = key(69);
-    let body = obj(&[
-        ("holder", pk(&holder)),
-        ("price", Value::Int(500)),
-        ("series", s("kiln-bonds")),
-        ("units", Value::Int(2)),
-    ]);
-    let doc = signed(
-        m.commune,
-        Kind::BondSale,
-        "2025-01-07",
-        body,
-        &[&holder, m.treasurer()],
-    );
-    m.push(doc);
-    m.pay(
-        "2025-01-08",
-        "asset_purchase",
-        1_000,
-        obj(&[("asset", s("kiln"))]),
-    );
-    let body = obj(&[
-        ("agreement", s("kiln-lease")),
-        ("asset", s("kiln")),
-        ("guarantees", Value::Array(vec![s("kiln-bonds")])),
-        ("instalments", Value::Int(4)),
-        (
-            "rent",
-            Value::Array(vec![Value::Object(obj(&[
-                ("amount", Value::Int(600)),
-                ("from", Value::Int(1)),
-            ]))]),
-        ),
-        ("renters", Value::Array(vec![s("b")])),
-        ("start", s("2025-02-05")),
-        ("text", text_hash("kiln lease")),
-    ]);
-    let renter = SecretKey::from_seed(*m.keys["b"].seed());
-    let doc = m.decision(Kind::RentalAgreement, "2025-01-09", body, &[&renter]);
-    m.push(doc);
-    // January: nothing recognised
-    let jan = m.close("2025-02-01");
-    assert_eq!((jan.net, jan.carry_out), (0, 0));
-    let holder_ref = |row: i64| {
-        obj(&[
-            ("holder", pk(&holder)),
-            ("row", Value::Int(row)),
-            ("series", s("kiln-bonds")),
-        ])
-    };
-    let rent = |k: i64| {
-        obj(&[
-            ("agreement", s("kiln-lease")),
-            ("instalment", Value::Int(k)),
-        ])
-    };
-    m.pay("2025-02-05", "rent", 600, rent(1));
-    m.pay("2025-02-10", "coupon", 10, holder_ref(1));
-    m.pay("2025-02-10", "principal", 500, holder_ref(1));
-    // February: 600 − 510 = 90, 45 each
-    let feb = m.close("2025-03-01");
-    assert_eq!((feb.service, feb.net, feb.dividend), (510, 90, 45));
-    m.pay_dividends("2025-03-02");
-    m.pay("2025-03-05", "rent", 600, rent(2));
-    m.pay("2025-03-10", "coupon", 4, holder_ref(2));
-    m.pay("2025-03-10", "principal", 500, holder_ref(2));
-    // March: 600 − 504 = 96, 48 each
-    let mar = m.close("2025-04-01");
-    assert_eq!((mar.service, mar.net, mar.dividend), (504, 96, 48));
-    m.pay_dividends("2025-04-02");
-    m.pay("2025-04-05", "rent", 600, rent(3));
-    // April: the series is redeemed: all 600 is shared, 300 each
-    let apr = m.close("2025-05-01");
-    assert_eq!((apr.service, apr.net, apr.dividend), (0, 600, 300));
-    m.pay_dividends("2025-05-02");
-    m
-}
-
-/// Scenario F: a rent payment reversed in a later period; the dividend
-/// declared before stays payable and is paid later.
-fn rent_reversed_later() -> Mini {
-    let mut m = Mini::new("2025-01-01", &[("a", 71), ("b", 72)], 0);
-    let body = obj(&[
-        ("asset", s("van")),
-        ("description", s("a van")),
-        ("price", Value::Int(1)),
-        ("text", text_hash("van")),
-    ]);
-    let doc = m.decision(Kind::AssetAcquisition, "2025-01-02", body, &[]);
-    m.push(doc);
-    let body = obj(&[
-        ("agreement", s("van-lease")),
-        ("asset", s("van")),
-        ("guarantees", Value::Array(vec![])),
-        ("instalments", Value::Int(3)),
-        (
-            "rent",
-            Value::Array(vec![Value::Object(obj(&[
-                ("amount", Value::Int(300)),
-                ("from", Value::Int(1)),
-            ]))]),
-        ),
-        ("renters", Value::Array(vec![s("a")])),
-        ("start", s("2025-01-05")),
-        ("text", text_hash("van lease")),
-    ]);
-    let renter = SecretKey::from_seed(*m.keys["a"].seed());
-    let doc = m.decision(Kind::RentalAgreement, "2025-01-03", body, &[&renter]);
-    m.push(doc);
-    let rent = |k: i64| obj(&[("agreement", s("van-lease")), ("instalment", Value::Int(k))]);
-    let first = m.pay("2025-01-05", "rent", 300, rent(1));
-    // January: 300, 150 each (declared, not paid yet)
-    let jan = m.close("2025-02-01");
-    assert_eq!(jan.dividend, 150);
-    m.pay("2025-02-05", "rent", 300, rent(2));
-    // the January payment was booked by mistake: reversed on 2025-02-10, so
-    // recognised in February as −300 (max(due 01-05, reversal 02-10))
-    m.reverse("2025-02-10", &first);
-    let feb = m.close("2025-03-01");
-    assert_eq!((feb.rent, feb.net, feb.dividend), (0, 0, 0));
-    m.pay("2025-03-05", "rent", 300, rent(3));
-    let mar = m.close("2025-04-01");
-    assert_eq!(mar.dividend, 150);
-    // January's dividends, still payable, are paid now
-    for member in ["a", "b"] {
-        let reference = obj(&[("member", s(member)), ("period", s("2025-01"))]);
-        m.pay("2025-04-02", "dividend", 150, reference);
-    }
-    m
-}
-
-/// Scenario G: the largest amounts the spec allows.
-fn largest_amounts() -> Mini {
-    let max = (1i64 << 53) - 1;
-    let mut m = Mini::new("2025-01-01", &[("a", 81)], 1);
-    m.income("2025-01-02", max);
-    // net = 2^53 − 1 = 9007199254740991; reserve = floor(net × 1 / 10000)
-    // = 900719925474; pool = 9006298534815517, all to a; carry 0
-    let jan = m.close("2025-02-01");
-    assert_eq!(
-        (jan.reserve, jan.pool, jan.dividend, jan.carry_out),
-        (
-            900_719_925_474,
-            9_006_298_534_815_517,
-            9_006_298_534_815_517,
-            0
-        )
-    );
-    m.pay_dividends("2025-02-02");
-    m
-}
-
 /// Adds the valid dividend cases and the DIV failing cases to `g`.
+#[rustfmt::skip]
 pub(crate) fn cases(g: &mut Gen) {
     let div = [Rule::Div1, Rule::Div2, Rule::Div3, Rule::Pay1];
-    type Scenario = (&'static str, &'static str, fn() -> Mini);
-    let scenarios: [Scenario; 6] = [
-        (
-            "dividends_pool_smaller_than_members",
+    let scenarios: [(&str, &str, &Scenario); 6] = [
+        ("dividends_pool_smaller_than_members",
             "Three members; January's pool of 2 is smaller than them: each gets floor(2 × 31 / 93) = 0 and 2 is carried. February: 91 + 2 = 93 shared, 31 each.",
-            pool_smaller_than_members,
-        ),
-        (
-            "dividends_deficit_and_recovery",
+            &POOL_SMALLER),
+        ("dividends_deficit_and_recovery",
             "One member, reserve 1,000 bps. January: 100 in, reserve 10, dividend 90. February: an approved expense of 10 and no income: net −10, carried. March: 25 in, net 25 − 10 = 15, reserve 1, dividend 14.",
-            deficit_and_recovery,
-        ),
-        (
-            "dividends_joining_and_leaving",
+            &DEFICIT),
+        ("dividends_joining_and_leaving",
             "c joins on 31 January (1 day); b leaves on 1 February (0 days in February, not eligible); e joins on 10 February and leaves on the 20th (10 days). Amounts per member-day, rounded down, remainders carried.",
-            joining_and_leaving,
-        ),
-        (
-            "dividends_series_redeemed",
+            &JOINING),
+        ("dividends_series_redeemed",
             "A kiln funded by two units of a 2-payment linear series and rented for 600 a month: February and March share 600 − 510 and 600 − 504; from April the series is redeemed and the whole 600 is shared.",
-            series_redeemed,
-        ),
-        (
-            "dividends_rent_reversed_later",
+            &REDEEMED),
+        ("dividends_rent_reversed_later",
             "January's rent is reversed on 10 February: −300 is recognised in February (the later of its due date and the reversal's), whose dividend is 0. January's declared dividends stay payable and are paid in April.",
-            rent_reversed_later,
-        ),
-        (
-            "dividends_largest_amounts",
+            &REVERSED),
+        ("dividends_largest_amounts",
             "An income of 2^53 − 1 with reserve 1 bps: reserve 900719925474, pool 9006298534815517, paid to the one member. Every product fits in 128 bits.",
-            largest_amounts,
-        ),
+            &LARGEST),
     ];
-    for (name, comment, build) in scenarios {
-        let m = build();
-        let c = g.valid(name, &div, comment, m.bytes());
-        c.dividends = Some(m.table());
+    let rows: Vec<_> = KILN_BONDS.rows().iter().map(|r| (r.coupon, r.principal)).collect();
+    assert_eq!(rows, [(5, 250), (2, 250)]);
+    for (name, comment, sc) in scenarios {
+        let m = Mini::of(sc);
+        g.valid(name, &div, comment, m.builder.to_bytes()).dividends = Some(m.table());
     }
-
-    // DIV-1: February closed before January
-    let mut m = Mini::new("2025-01-01", &[("a", 31), ("b", 32), ("c", 33)], 0);
-    m.income("2025-01-15", 2);
-    let (period, f) = m.next_figures();
-    let close = |m: &Mini, date: &str, body| m.decision(Kind::PeriodClose, date, body, &[]);
-    let doc = close(&m, "2025-03-01", dividend::close_body(period + 1, &f));
-    let (entry, data) = m.with(&doc);
-    g.invalid(
-        Rule::Div1,
-        "period_skipped",
-        entry,
-        "The first close declares 2025-02 while 2025-01, the charter's month, is not closed.",
-        data,
-    );
-    // DIV-1: dated before the period ends
-    let (entry, data) = m.with(&close(&m, "2025-01-31", dividend::close_body(period, &f)));
-    g.invalid(
-        Rule::Div1,
-        "closed_too_early",
-        entry,
-        "A close of 2025-01 dated 2025-01-31: a period is closed on or after the first day of the next month.",
-        data,
-    );
-    // DIV-2: the pool declared one unit too high
-    let mut body = dividend::close_body(period, &f);
-    body.insert("pool", Value::Int(f.pool as i64 + 1));
-    let (entry, data) = m.with(&close(&m, "2025-02-01", body));
-    g.invalid(
-        Rule::Div2,
-        "pool_one_too_high",
-        entry,
-        "January's net is 2 and the reserve 0, so the pool is 2; the close declares 3 (difference +1).",
-        data,
-    );
-    // DIV-3: one member's amount wrong
-    let mut m = Mini::new("2025-01-01", &[("a", 31), ("b", 32), ("c", 33)], 0);
-    m.income("2025-01-15", 93);
-    let (period, f) = m.next_figures();
-    assert_eq!(payouts(&f), [("a", 31, 31), ("b", 31, 31), ("c", 31, 31)]);
-    let mut body = dividend::close_body(period, &f);
-    declare_amount(&mut body, "b", 30);
-    let (entry, data) = m.with(&close(&m, "2025-02-01", body));
-    g.invalid(
-        Rule::Div3,
-        "payout_one_short",
-        entry,
-        "93 shared by three whole-month members is 31 each; the close declares 30 for b (difference −1) and keeps the totals.",
-        data,
-    );
+    // (rule, name, comment, scenario and how many of its steps, the last document, its body's edit)
+    let one_short = |b: &mut Object| declare_amount(b, "b", 30);
+    let failing: [(Rule, &str, &str, (&Scenario, usize), Step, &Edit); 5] = [
+        (Rule::Div1, "period_skipped",
+            "The first close declares 2025-02 while 2025-01, the charter's month, is not closed.",
+            (&POOL_SMALLER, 1), Close("2025-03-01", &[], &[]), &set("period", s("2025-02"))),
+        (Rule::Div1, "closed_too_early",
+            "A close of 2025-01 dated 2025-01-31: a period is closed on or after the first day of the next month.",
+            (&POOL_SMALLER, 1), Close("2025-01-31", &[], &[]), &|_| {}),
+        (Rule::Div2, "pool_one_too_high",
+            "January's net is 2 and the reserve 0, so the pool is 2; the close declares 3 (difference +1).",
+            (&POOL_SMALLER, 1), Close("2025-02-01", &[("pool", 2)], &[]), &set("pool", Value::Int(3))),
+        (Rule::Div3, "payout_one_short",
+            "93 shared by three whole-month members is 31 each; the close declares 30 for b (difference −1) and keeps the totals.",
+            (&EVEN, 1), Close("2025-02-01", &[], &[("a", 31, 31), ("b", 31, 31), ("c", 31, 31)]), &one_short),
+        (Rule::Pay1, "dividend_paid_twice",
+            "a's February dividend of 31 was paid on 2025-03-02; paying it again is without authority.",
+            (&POOL_SMALLER, 5), Pay("2025-03-03", "dividend", 31, &[("member", S("a")), ("period", S("2025-02"))]),
+            &set("id", s("again"))),
+    ];
+    for (rule, short, comment, (sc, n), last, edit) in failing {
+        let mut m = Mini::new(sc, n);
+        let doc = m.doc(&last, edit);
+        m.builder.push(&doc);
+        g.invalid(rule, short, Some(m.builder.len() as u64 - 1), comment, m.builder.to_bytes());
+    }
     // SIG-6 after two applied closes: the report's `dividends` is empty
-    let m = pool_smaller_than_members();
-    let mut forged = signed(m.commune, Kind::Payment, "2025-03-03", build::income("late", 5, "late gift"), &[m.treasurer()]);
+    let mut m = Mini::of(&POOL_SMALLER);
+    let late = Pay("2025-03-03", "income", 5, &[("source", S("late gift"))]);
+    let mut forged = m.doc(&late, &set("id", s("late")));
     forged.sigs[0].sig[40] ^= 1;
-    let (entry, data) = m.with(&forged);
-    let c = g.invalid(
-        Rule::Sig6,
-        "after_closes_no_dividends",
-        entry,
+    m.builder.push(&forged);
+    g.invalid(Rule::Sig6, "after_closes_no_dividends", Some(m.builder.len() as u64 - 1),
         "January and February are closed and their dividends paid, then an income payment \
          with a forged signature: an integrity failure ends the audit, and the report's \
          `dividends` is empty although two closes were applied before it (spec 9.3).",
-        data,
-    );
-    c.dividends = Some(b"[]".to_vec());
-    // PAY-1: a dividend paid twice
-    let m = pool_smaller_than_members();
-    let reference = obj(&[("member", s("a")), ("period", s("2025-02"))]);
-    let body = payment("again", "dividend", 31, reference);
-    let doc = signed(m.commune, Kind::Payment, "2025-03-03", body, &[m.treasurer()]);
-    let (entry, data) = m.with(&doc);
-    g.invalid(
-        Rule::Pay1,
-        "dividend_paid_twice",
-        entry,
-        "a's February dividend of 31 was paid on 2025-03-02; paying it again is without authority.",
-        data,
-    );
+        m.builder.to_bytes()).dividends = Some(b"[]".to_vec());
 }
 
 /// `tables/dividends.json`: the computation of §11.3 alone, inputs to
@@ -705,37 +555,31 @@ pub(crate) fn table() -> Value {
         ("expenses_and_income", "income and expenses count; reserve rounds down",
             inputs([1_000, 55, 300, 99, 1], 333, &[("a", 28), ("b", 28), ("c", 14), ("d", 1)], 28)),
     ];
-    let rows = rows
-        .into_iter()
-        .map(|(name, comment, inputs)| {
-            let f = dividend::compute(&inputs);
-            let n = |v: i128| crate::audit::number(Some(v));
-            let mut i = Object::new();
-            i.insert("rent", n(inputs.rent));
-            i.insert("income", n(inputs.income));
-            i.insert("service", n(inputs.service));
-            i.insert("expenses", n(inputs.expenses));
-            i.insert("carry_in", n(inputs.carry_in));
-            i.insert("reserve_bps", Value::Int(inputs.reserve_bps));
-            i.insert("period_days", Value::Int(inputs.period_days));
-            let mut dd = Object::new();
-            for (m, d) in &inputs.days {
-                dd.insert(&**m, Value::Int(*d));
-            }
-            i.insert("days", Value::Object(dd));
-            row(vec![
-                ("comment", s(comment)),
-                ("covers", covers(&["DIV-2", "DIV-3"])),
-                ("expect", dividend::figures_value(0, &f)),
-                ("inputs", Value::Object(i)),
-                ("name", s(name)),
-            ])
-        })
-        .collect();
+    let n = |v: i128| crate::audit::number(Some(v));
+    let rows = rows.into_iter().map(|(name, comment, i)| {
+        let days = i.days.iter().map(|(m, d)| (&**m, Value::Int(*d)));
+        let inputs = obj(&[
+            ("rent", n(i.rent)),
+            ("income", n(i.income)),
+            ("service", n(i.service)),
+            ("expenses", n(i.expenses)),
+            ("carry_in", n(i.carry_in)),
+            ("reserve_bps", Value::Int(i.reserve_bps)),
+            ("period_days", Value::Int(i.period_days)),
+            ("days", Value::Object(obj(&days.collect::<Vec<_>>()))),
+        ]);
+        row(vec![
+            ("comment", s(comment)),
+            ("covers", covers(&["DIV-2", "DIV-3"])),
+            ("expect", dividend::figures_value(0, &dividend::compute(&i))),
+            ("inputs", Value::Object(inputs)),
+            ("name", s(name)),
+        ])
+    });
     build::table(
         "dividends",
         "The computation of spec 11.3 alone: `inputs` (rent, income, service, expenses, carry_in, reserve_bps, period_days, days per member) give `expect`, the figures of a close (its `period` member is a placeholder).",
-        rows,
+        rows.collect(),
     )
 }
 
