@@ -130,10 +130,8 @@ fn canonical_table() -> Value {
             if let Ok(v) = canonical::parse(&input) {
                 let out = canonical::encode(&v);
                 m.push(("canonical_hex", s(&hex(&out))));
-                m.push((
-                    "canonical_text",
-                    s(std::str::from_utf8(&out).expect("UTF-8")),
-                ));
+                let text = s(std::str::from_utf8(&out).expect("UTF-8"));
+                m.push(("canonical_text", text));
             }
             row(m)
         })
@@ -182,18 +180,17 @@ fn hashing_table(f: &Fixture) -> Value {
         row(m)
     };
     let mut rows = Vec::new();
-    let contexts = [
-        hash::COMMUNE_CONTEXT,
-        hash::DOCUMENT_CONTEXT,
-        hash::ENTRY_CONTEXT,
-        hash::TEXT_CONTEXT,
-    ];
     let inputs: [(&str, &[u8]); 3] = [
         ("empty", b""),
         ("braces", b"{}"),
         ("text", "Café ☕\n".as_bytes()),
     ];
-    for ctx in contexts {
+    for ctx in [
+        hash::COMMUNE_CONTEXT,
+        hash::DOCUMENT_CONTEXT,
+        hash::ENTRY_CONTEXT,
+        hash::TEXT_CONTEXT,
+    ] {
         for (label, input) in inputs {
             let name = format!("{} / {label}", ctx.trim_start_matches("commonstock v1 "));
             rows.push(hash_row(ctx, input, &name, false, false));
@@ -290,12 +287,10 @@ fn signatures_table(f: &Fixture) -> Value {
     let rows = rows
         .into_iter()
         .map(|(name, key, msg, sig, expect, comment)| {
+            let listed = if expect == "accept" { all } else { "" };
             row(vec![
                 ("comment", s(comment)),
-                (
-                    "covers",
-                    covers_of(expect, if expect == "accept" { all } else { "" }),
-                ),
+                ("covers", covers_of(expect, listed)),
                 ("expect", s(expect)),
                 ("key_hex", s(&hex(&key))),
                 ("msg_hex", s(&hex(msg))),
@@ -348,12 +343,10 @@ fn set(o: &mut Object, m: &str, v: Value) {
 /// documents.json: the envelope, the document hash and signing message.
 fn documents_table(f: &Fixture) -> Value {
     let doc_row = |name: &str, text: &[u8], expect: &str, listed: &str| {
+        let text = s(std::str::from_utf8(text).expect("utf-8"));
         vec![
             ("covers", covers_of(expect, listed)),
-            (
-                "document_text",
-                s(std::str::from_utf8(text).expect("utf-8")),
-            ),
+            ("document_text", text),
             ("expect", s(expect)),
             ("name", s(name)),
         ]
@@ -362,12 +355,8 @@ fn documents_table(f: &Fixture) -> Value {
     let text = |d: &Document| canonical::encode(&d.to_value());
     let all = "DOC-1 DOC-2 DOC-3 DOC-4 ENC-9 ENC-10 LIM-3";
     for (i, d) in f.docs.iter().enumerate() {
-        let mut m = doc_row(
-            &format!("valid_small_commune_entry_{i}"),
-            &text(d),
-            "accept",
-            all,
-        );
+        let name = format!("valid_small_commune_entry_{i}");
+        let mut m = doc_row(&name, &text(d), "accept", all);
         m.push(("hash_hex", s(&hex(&d.hash().0))));
         m.push(("signing_message_hex", s(&hex(&d.signing_message()))));
         rows.push(row(m));
@@ -486,11 +475,9 @@ fn checkpoints_table(f: &Fixture) -> Value {
     let rows = cases
         .into_iter()
         .map(|(name, b, expect, listed)| {
+            let text = s(std::str::from_utf8(&b).expect("utf-8"));
             let mut m = vec![
-                (
-                    "checkpoint_text",
-                    s(std::str::from_utf8(&b).expect("utf-8")),
-                ),
+                ("checkpoint_text", text),
                 ("covers", covers_of(expect, listed)),
                 ("expect", s(expect)),
                 ("name", s(name)),
@@ -540,8 +527,7 @@ fn fork_table(f: &Fixture) -> Value {
     let mut b = Checkpoint::new(f.commune, 4, alt.head());
     b.sign(&k2).expect("sign");
     let proof = |a: &Checkpoint, b: &Checkpoint, position: u64, ea: &[Vec<u8>], eb: &[Vec<u8>]| {
-        let (a, b) = (a.clone(), b.clone());
-        let (entries_a, entries_b) = (ea.to_vec(), eb.to_vec());
+        let (a, b, entries_a, entries_b) = (a.clone(), b.clone(), ea.to_vec(), eb.to_vec());
         let p = ForkProof {
             a,
             b,
@@ -611,18 +597,13 @@ fn fork_table(f: &Fixture) -> Value {
     let rows = cases
         .into_iter()
         .map(|(name, b, expect)| {
+            let listed = if expect == "accept" {
+                "FRK-1 FRK-2"
+            } else {
+                ""
+            };
             row(vec![
-                (
-                    "covers",
-                    covers_of(
-                        expect,
-                        if expect == "accept" {
-                            "FRK-1 FRK-2"
-                        } else {
-                            ""
-                        },
-                    ),
-                ),
+                ("covers", covers_of(expect, listed)),
                 ("expect", s(expect)),
                 ("name", s(name)),
                 ("proof_text", s(&String::from_utf8(b).expect("utf-8"))),
@@ -701,12 +682,12 @@ pub fn check_row(table: &str, r: &Object) -> Result<(), String> {
             let sg: [u8; 64] = bytes("sig_hex")?
                 .try_into()
                 .map_err(|_| "sig is not 64 bytes")?;
-            let msg = bytes("msg_hex")?;
+            let (msg, sig) = (bytes("msg_hex")?, &sg);
             expect(sig_verdict(&key, &msg, &sg))?;
             let batch = sig::verify_batch(&[sig::Item {
                 key: &key,
                 msg: &msg,
-                sig: &sg,
+                sig,
             }]);
             if batch[0] != sig::verify(&key, &msg, &sg) {
                 return Err("batch and single verdicts differ".into());
