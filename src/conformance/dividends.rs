@@ -456,6 +456,10 @@ fn declare_amount(body: &mut Object, member: &str, amount: i64) {
     }
 }
 
+/// A failing case: (rule, name, comment, a scenario and how many of its
+/// steps, the last document, the edit of its body).
+type Failing<'a> = (Rule, &'a str, &'a str, (&'a Scenario, usize), Step, &'a Edit);
+
 /// Adds the valid dividend cases and the DIV failing cases to `g`.
 #[rustfmt::skip]
 pub(crate) fn cases(g: &mut Gen) {
@@ -486,9 +490,8 @@ pub(crate) fn cases(g: &mut Gen) {
         let m = Mini::of(sc);
         g.valid(name, &div, comment, m.builder.to_bytes()).dividends = Some(m.table());
     }
-    // (rule, name, comment, scenario and how many of its steps, the last document, its body's edit)
     let one_short = |b: &mut Object| declare_amount(b, "b", 30);
-    let failing: [(Rule, &str, &str, (&Scenario, usize), Step, &Edit); 5] = [
+    let failing: [Failing; 5] = [
         (Rule::Div1, "period_skipped",
             "The first close declares 2025-02 while 2025-01, the charter's month, is not closed.",
             (&POOL_SMALLER, 1), Close("2025-03-01", &[], &[]), &set("period", s("2025-02"))),
