@@ -28,7 +28,10 @@ function audit(message, name) {
   state("running", `Opening ${name}…`);
   const started = performance.now();
   worker = new Worker("worker.js", { type: "module" });
-  worker.onerror = (e) => state("error", `The auditor failed to start: ${e.message}`);
+  worker.onerror = (e) => {
+    bar.value = 0;
+    state("error", `The auditor failed: ${e.message}`);
+  };
   worker.onmessage = ({ data: m }) => {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (m.type === "download") {
@@ -63,6 +66,7 @@ function audit(message, name) {
       worker.terminate();
       worker = null;
     } else if (m.type === "error") {
+      bar.value = 0;
       state("error", m.message);
       worker.terminate();
       worker = null;

@@ -93,12 +93,14 @@ fn spec_file(name: &str) -> Option<&'static str> {
 
 /// The text of the spec that states `rule`, as Markdown: the paragraph or
 /// list item of its spec file that opens with the rule's id in bold (else
-/// the first that has it in bold).
-pub fn rule_text(rule: Rule) -> Option<&'static str> {
+/// the first that has it in bold, from the id on), with the list or the
+/// formula that follows when it ends with a colon.
+pub fn rule_text(rule: Rule) -> Option<String> {
     let text = spec_file(rule.section())?;
     let bold = format!("**{}", rule.code());
-    let has_id = |block: &str| {
-        block.match_indices(&bold).any(|(i, _)| {
+    // The id in bold, not the start of a longer id (ENC-1 in ENC-10).
+    let id_at = |block: &str| {
+        block.match_indices(&bold).map(|(i, _)| i).find(|i| {
             !block[i + bold.len()..]
                 .chars()
                 .next()
@@ -106,17 +108,41 @@ pub fn rule_text(rule: Rule) -> Option<&'static str> {
         })
     };
     let opens_with_id = |block: &str| {
-        let b = block.trim_start();
-        let b = b.trim_start_matches(|c: char| c.is_ascii_digit());
+        let b = block.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
         let b = b.strip_prefix(". ").or(b.strip_prefix("- ")).unwrap_or(b);
-        b.starts_with(&bold) && has_id(&b[..bold.len() + 1])
+        id_at(b) == Some(0)
     };
     let blocks = blocks(text);
-    blocks
-        .iter()
-        .find(|b| opens_with_id(b))
-        .or_else(|| blocks.iter().find(|b| has_id(b)))
-        .map(|b| b.trim_end())
+    let (first, from) = match blocks.iter().position(|b| opens_with_id(b)) {
+        Some(i) => (i, 0),
+        None => blocks
+            .iter()
+            .enumerate()
+            .find_map(|(i, b)| Some((i, id_at(b)?)))?,
+    };
+    let mut out = blocks[first][from..].trim_end().to_string();
+    let mut rest = blocks[first + 1..].iter();
+    if out.ends_with(':') {
+        // the list or formula it introduces, and a sentence that goes on
+        // after a formula
+        let mut after_code = false;
+        for next in rest.by_ref() {
+            let listed = next.starts_with("```")
+                || next.starts_with("- ")
+                || next.starts_with(|c: char| c.is_ascii_digit());
+            let continues = after_code && next.starts_with(|c: char| c.is_lowercase());
+            if !listed && !continues {
+                break;
+            }
+            after_code = next.starts_with("```");
+            out.push_str("\n\n");
+            out.push_str(next.trim_end());
+            if continues {
+                break;
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The paragraphs and list items of a Markdown text, as slices of it.
@@ -177,6 +203,24 @@ fn inline_markdown(escaped: &str) -> String {
     out
 }
 
+/// A rule's text from the spec as HTML: its paragraphs and list items as
+/// paragraphs (the Markdown's line breaks are only wrapping), a formula as
+/// preformatted text.
+fn spec_html(markdown: &str) -> String {
+    let mut out = String::new();
+    for block in markdown.split("\n\n") {
+        if let Some(code) = block.strip_prefix("```") {
+            let code = code.split_once('\n').map_or("", |c| c.1);
+            let code = code.trim_end().trim_end_matches("```").trim_end();
+            let _ = write!(out, "<pre>{}</pre>", escape(code));
+        } else {
+            let text: Vec<&str> = block.lines().map(str::trim).collect();
+            let _ = write!(out, "<p>{}</p>", inline_markdown(&escape(&text.join(" "))));
+        }
+    }
+    out
+}
+
 /// The style of the report, every selector under `.cs-report` so that the
 /// fragment can sit inside another page.
 const STYLE: &str = r#"
@@ -205,7 +249,9 @@ const STYLE: &str = r#"
 .cs-report .cs-scroll{max-height:32em;overflow:auto;border:1px solid #e3e7ec;border-radius:4px}
 .cs-report .cs-scroll table{margin:0}
 .cs-report .cs-scroll th{position:sticky;top:0}
-.cs-report blockquote{margin:.3em 0 1em;padding:.4em 1em;border-left:4px solid #c4ccd6;background:#f7f8fa;white-space:pre-wrap;font-size:.9em}
+.cs-report blockquote{margin:.3em 0 1em;padding:.1em 1em;border-left:4px solid #c4ccd6;background:#f7f8fa;font-size:.9em}
+.cs-report blockquote p{margin:.5em 0}
+.cs-report blockquote pre{margin:.5em 0;overflow-x:auto;font-size:.95em}
 .cs-report dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:.3em 0 1em}
 .cs-report dt{color:#5a6573}
 .cs-report dd{margin:0;font-variant-numeric:tabular-nums}
@@ -276,11 +322,6 @@ impl Html<'_> {
         format_money(&self.state.currency, self.state.exponent, n)
     }
 
-    /// An amount for an axis: whole major units.
-    fn axis_money(&self, n: i128) -> String {
-        let scale = 10i128.pow(self.state.exponent.clamp(0, 18) as u32);
-        format_money(&self.state.currency, 0, n / scale)
-    }
 
     fn header(&self, o: &mut String) {
         let _ = writeln!(
@@ -324,7 +365,7 @@ impl Html<'_> {
             r.findings.len()
         );
         let _ = writeln!(o, "<span class=\"cs-badge\">{badge}</span>");
-        let checked = if r.is_valid() {
+        let checked = if r.integrity {
             ""
         } else {
             " checked before the first failure"
@@ -416,11 +457,7 @@ impl Html<'_> {
                 escape(self.spec_base),
             );
             if let Some(t) = rule_text(rule) {
-                let _ = writeln!(
-                    o,
-                    "<blockquote>{}</blockquote>",
-                    inline_markdown(&escape(t))
-                );
+                let _ = writeln!(o, "<blockquote>{}</blockquote>", spec_html(&t));
             }
         }
     }
@@ -438,7 +475,7 @@ impl Html<'_> {
         if points.is_empty() {
             return;
         }
-        let (w, h, left, top, bottom) = (900i128, 260i128, 96i128, 14i128, 28i128);
+        let (w, h, left, top, bottom) = (900i128, 260i128, 130i128, 14i128, 28i128);
         let (pw, ph) = (w - left - 16, h - top - bottom);
         let first = points[0].0.to_days() as i128;
         let last = points[points.len() - 1].0.to_days() as i128;
@@ -496,7 +533,7 @@ impl Html<'_> {
                  <text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
                 left - 6,
                 yy + 4,
-                escape(&self.axis_money(v))
+                escape(&self.money(v))
             );
         }
     }
@@ -509,7 +546,7 @@ impl Html<'_> {
         }
         let n = closes.len() as i128;
         let group = if n > 60 { 12 } else { 36 };
-        let (left, top, bottom) = (96i128, 14i128, 28i128);
+        let (left, top, bottom) = (130i128, 14i128, 28i128);
         let w = (left + 16 + n * group).max(600);
         let h = 260i128;
         let ph = h - top - bottom;
@@ -608,7 +645,7 @@ impl Html<'_> {
         } else {
             let mut amounts: Vec<i128> = totals.iter().map(|t| t.1).collect();
             amounts.sort_by(|a, b| b.cmp(a));
-            let (w, h, left, top, bottom) = (900i128, 220i128, 96i128, 14i128, 28i128);
+            let (w, h, left, top, bottom) = (900i128, 220i128, 130i128, 14i128, 28i128);
             let (pw, ph) = (w - left - 16, h - top - bottom);
             let min = amounts.iter().copied().min().unwrap_or(0).min(0);
             let y = |v: i128| top + (max - v) * ph / (max - min);
@@ -877,11 +914,18 @@ mod tests {
     fn every_rule_has_its_spec_text() {
         for &r in Rule::ALL {
             let t = rule_text(r).unwrap_or_else(|| panic!("no text for {r}"));
+            assert!(t.starts_with(|c: char| c == '*' || c.is_ascii_digit()), "{r}: {t}");
             assert!(t.contains(&format!("**{}", r.code())), "{r}: {t}");
             assert!(t.len() > 20, "{r}: {t}");
         }
         // ENC-1 is not ENC-10's text.
         assert!(!rule_text(Rule::Enc1).unwrap().contains("**ENC-10"));
+        // a statement that ends with a colon goes on with its formula or list
+        assert!(rule_text(Rule::Sch1).unwrap().contains("coupon_k    = floor("));
+        assert!(rule_text(Rule::Sch3).unwrap().contains("with `units_s` the units"));
+        assert!(rule_text(Rule::Frk2).unwrap().contains("2. `a.commune` = `b.commune`;"));
+        // a rule stated inside a paragraph starts at its id
+        assert!(rule_text(Rule::Pay2).unwrap().starts_with("**PAY-2.** A payment MUST NOT"));
     }
 
     #[test]
@@ -895,7 +939,7 @@ mod tests {
 
     #[test]
     fn sample_keeps_the_ends() {
-        let d = |n| Date::from_days(20_000 + n).unwrap();
+        let d = |n: i64| Date::from_days(20_000 + n).unwrap();
         let pts: Vec<_> = (0..10_000).map(|i| (d(i), i as i128)).collect();
         let s = sample(&pts, 1000);
         assert!(s.len() <= 1001);
