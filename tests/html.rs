@@ -57,8 +57,11 @@ fn run(bytes: &[u8], options: &Options, threads: usize) -> Outcome {
     .unwrap()
 }
 
+/// The cash after each date.
+type Cash = Vec<(commonstock::date::Date, i128)>;
+
 /// Everything an audit decides and the report shows.
-fn decided(o: &Outcome) -> (Report, Vec<u8>, Vec<u8>, Vec<(commonstock::date::Date, i128)>) {
+fn decided(o: &Outcome) -> (Report, Vec<u8>, Vec<u8>, Cash) {
     (
         o.report.clone(),
         canonical::encode(&statement::to_value(&o.state)),
@@ -108,7 +111,10 @@ fn progress_is_told_in_order_and_ends_at_the_file_size() {
         .unwrap();
         let seen = seen.lock().unwrap();
         assert!(seen.len() >= 3, "{threads} threads: {seen:?}");
-        assert!(seen.windows(2).all(|w| w[0].lines <= w[1].lines && w[0].bytes <= w[1].bytes));
+        assert!(
+            seen.windows(2)
+                .all(|w| w[0].lines <= w[1].lines && w[0].bytes <= w[1].bytes)
+        );
         let last = seen.last().unwrap();
         assert_eq!(last.bytes, bytes.len() as u64);
         assert_eq!(last.lines, o.report.entries);
@@ -132,7 +138,10 @@ fn attr<'a>(html: &'a str, marker: &str, name: &str) -> &'a str {
     let at = html.find(marker).unwrap_or_else(|| panic!("no {marker}"));
     let tag = &html[at..at + html[at..].find('>').unwrap()];
     let key = format!("{name}=\"");
-    let v = &tag[tag.find(&key).unwrap_or_else(|| panic!("no {name} in {tag}")) + key.len()..];
+    let v = &tag[tag
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name} in {tag}"))
+        + key.len()..];
     &v[..v.find('"').unwrap()]
 }
 
@@ -142,17 +151,54 @@ fn attr<'a>(html: &'a str, marker: &str, name: &str) -> &'a str {
 /// every `<` opens a tag.
 fn requests(html: &str) -> Vec<String> {
     const TAGS: &[&str] = &[
-        "!doctype", "html", "head", "meta", "title", "body", "style", "div", "section", "span",
-        "b", "i", "h1", "h2", "h3", "p", "br", "code", "strong", "blockquote", "table", "thead",
-        "tbody", "tr", "th", "td", "a", "dl", "dt", "dd", "figure", "figcaption", "svg", "line",
-        "text", "path", "rect", "pre",
+        "!doctype",
+        "html",
+        "head",
+        "meta",
+        "title",
+        "body",
+        "style",
+        "div",
+        "section",
+        "span",
+        "b",
+        "i",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "br",
+        "code",
+        "strong",
+        "blockquote",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "a",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "svg",
+        "line",
+        "text",
+        "path",
+        "rect",
+        "pre",
     ];
     let mut bad = Vec::new();
     let lower = html.to_ascii_lowercase();
     for (at, _) in lower.match_indices('<') {
         let tag = &lower[at + 1..at + lower[at..].find('>').unwrap()];
         let tag = tag.trim_start_matches('/');
-        let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+        let name: String = tag
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '/')
+            .collect();
         if !TAGS.contains(&name.as_str()) {
             bad.push(format!("<{name}>"));
         }
@@ -161,7 +207,10 @@ fn requests(html: &str) -> Vec<String> {
             if key.starts_with("on") || key == "src" || key == "srcset" {
                 bad.push(format!("{key}= in <{name}>"));
             }
-            if attribute.contains("http:") || attribute.contains("https:") || attribute.contains("javascript:") {
+            if attribute.contains("http:")
+                || attribute.contains("https:")
+                || attribute.contains("javascript:")
+            {
                 bad.push(format!("{attribute} in <{name}>"));
             }
         }
@@ -213,7 +262,13 @@ fn the_example_report_has_its_verdict_tables_and_charts() {
     let cash = statement::format_money(&o.state.currency, o.state.exponent, o.state.cash);
     assert!(html.contains(&format!(">{cash}<")), "{cash}");
     // the same audit, the same bytes
-    assert_eq!(html, page(&run(&bytes, &Options::default(), 1), "examples/commune.jsonl"));
+    assert_eq!(
+        html,
+        page(
+            &run(&bytes, &Options::default(), 1),
+            "examples/commune.jsonl"
+        )
+    );
 }
 
 #[test]
@@ -245,7 +300,13 @@ fn text_from_the_chain_is_escaped() {
     let (a, _) = (common::key(1), common::key(2));
     let mut body = common::income("p-x", 5, hostile);
     body.insert("<b onmouseover=alert(3)>", Value::Int(1));
-    b.push(&common::doc(commune, Kind::Payment, "2025-12-31", body, &[&a]));
+    b.push(&common::doc(
+        commune,
+        Kind::Payment,
+        "2025-12-31",
+        body,
+        &[&a],
+    ));
     let o = run(&b.to_bytes(), &Options::default(), 1);
     assert_eq!(o.report.findings.len(), 1, "{:?}", o.report.findings);
     let html = page(&o, hostile);
@@ -281,4 +342,18 @@ fn cli_writes_the_library_page() {
     assert!(written == want, "the CLI's page differs from the library's");
     // the summary is still printed
     assert!(String::from_utf8_lossy(&status.stdout).starts_with("valid: "));
+}
+
+#[test]
+fn cli_progress_ends_at_the_whole_file() {
+    let out = Command::new(env!("CARGO_BIN_EXE_commonstock"))
+        .args(["audit", "--progress", EXAMPLE])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let size = std::fs::metadata(EXAMPLE).unwrap().len();
+    let o = run(&std::fs::read(EXAMPLE).unwrap(), &Options::default(), 0);
+    let last = format!("{} entries, {size} of {size} bytes (100%)\n", o.report.entries);
+    assert!(err.ends_with(&last), "{err:?}");
 }

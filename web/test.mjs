@@ -129,7 +129,7 @@ const browser = await chromium.launch({
     "--disable-sync",
   ],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+const page = await browser.newPage({ viewport: { width: 1200, height: 1350 } });
 const consoleErrors = [];
 let errorsExpected = false;
 page.on("console", (m) => m.type() === "error" && !errorsExpected && consoleErrors.push(m.text()));
@@ -309,6 +309,18 @@ if (big) {
   spawnSync(cli, ["audit", "--json", "--report", file], { maxBuffer: 1 << 30 });
   const cliAuditMs = performance.now() - t1;
   await page.goto(`${origin}/web/index.html`);
+  // the page's own measure of how long its thread was kept from running
+  await page.evaluate(() => {
+    window.longestStall = 0;
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      if (document.querySelector("#status").dataset.state === "running") {
+        window.longestStall = Math.max(window.longestStall, now - last - 50);
+      }
+      last = now;
+    }, 50);
+  });
   const started = performance.now();
   await page.setInputFiles("#file", file);
   const seen = new Set();
@@ -333,13 +345,15 @@ if (big) {
   const dom = await shown();
   compare(`big chain (${(statSync(file).size / 1e6).toFixed(0)} MB)`, dom, cliResult);
   const inWorker = Number(await page.evaluate(() => document.querySelector("#status").dataset.ms));
+  const stall = await page.evaluate(() => window.longestStall);
   check("big chain: progress was shown", () => {
     if (seen.size < 5) throw new Error(`${seen.size} progress values seen`);
   });
   console.log(
     `# big chain: ${cliResult.json.entries} entries; page ${(pageMs / 1000).toFixed(1)} s ` +
       `(audit in the worker ${(inWorker / 1000).toFixed(1)} s), CLI audit --json --report ${(cliAuditMs / 1000).toFixed(1)} s; ` +
-      `${seen.size} progress values seen; slowest page answer while auditing ${worst.toFixed(0)} ms`,
+      `${seen.size} progress values seen; the page's longest stall ${stall.toFixed(0)} ms, ` +
+      `slowest answer to the test ${worst.toFixed(0)} ms`,
   );
 }
 

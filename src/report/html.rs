@@ -322,13 +322,11 @@ impl Html<'_> {
         format_money(&self.state.currency, self.state.exponent, n)
     }
 
-
     fn header(&self, o: &mut String) {
         let _ = writeln!(
             o,
             "<h1>{}</h1>",
-            self.name()
-                .map_or_else(|| "Audit report".into(), |n| escape(n))
+            self.name().map_or_else(|| "Audit report".into(), escape)
         );
         let _ = write!(
             o,
@@ -430,8 +428,7 @@ impl Html<'_> {
                 escape(&f.detail),
                 int(f.expected),
                 int(f.found),
-                f.difference()
-                    .map_or(String::new(), |d| format!("{d:+}")),
+                f.difference().map_or(String::new(), |d| format!("{d:+}")),
             );
         }
         o.push_str("</tbody></table></div>\n");
@@ -518,7 +515,14 @@ impl Html<'_> {
     }
 
     /// Horizontal grid lines with their amounts.
-    fn y_axis(&self, o: &mut String, left: i128, right: i128, at: &[i128], y: &dyn Fn(i128) -> i128) {
+    fn y_axis(
+        &self,
+        o: &mut String,
+        left: i128,
+        right: i128,
+        at: &[i128],
+        y: &dyn Fn(i128) -> i128,
+    ) {
         let mut seen = Vec::new();
         for &v in at {
             if seen.contains(&v) {
@@ -545,9 +549,10 @@ impl Html<'_> {
             return;
         }
         let n = closes.len() as i128;
-        let group = if n > 60 { 12 } else { 36 };
         let (left, top, bottom) = (130i128, 14i128, 28i128);
-        let w = (left + 16 + n * group).max(600);
+        // 900 wide, or wider (then drawn smaller) for many periods
+        let group = ((900 - left - 16) / n).clamp(9, 60);
+        let w = left + 16 + n * group;
         let h = 260i128;
         let ph = h - top - bottom;
         let values = |f: &Figures| [f.rent + f.income, f.service, f.pool];
@@ -751,7 +756,11 @@ impl Html<'_> {
             let _ = write!(
                 o,
                 "<th{}>{}</th>",
-                if self.numeric(c, rows) { " class=\"n\"" } else { "" },
+                if self.numeric(c, rows) {
+                    " class=\"n\""
+                } else {
+                    ""
+                },
                 escape(&c.replace('_', " "))
             );
         }
@@ -765,7 +774,11 @@ impl Html<'_> {
                 let _ = write!(
                     o,
                     "<td{}>{}</td>",
-                    if self.numeric(c, rows) { " class=\"n\"" } else { "" },
+                    if self.numeric(c, rows) {
+                        " class=\"n\""
+                    } else {
+                        ""
+                    },
                     self.cell(c, v)
                 );
             }
@@ -794,10 +807,9 @@ impl Html<'_> {
             _ => None,
         };
         match (MONEY.contains(&key), amount, v) {
-            (true, Some(n), _) => format!(
-                "<span data-minor=\"{n}\">{}</span>",
-                escape(&self.money(n))
-            ),
+            (true, Some(n), _) => {
+                format!("<span data-minor=\"{n}\">{}</span>", escape(&self.money(n)))
+            }
             (_, _, Value::Null) => "—".into(),
             (_, _, Value::Bool(b)) => b.to_string(),
             (_, _, Value::Int(n)) => n.to_string(),
@@ -813,7 +825,9 @@ impl Html<'_> {
             (_, _, Value::Object(_)) => {
                 format!(
                     "<code>{}</code>",
-                    escape(&String::from_utf8_lossy(&crate::protocol::canonical::encode(v)))
+                    escape(&String::from_utf8_lossy(
+                        &crate::protocol::canonical::encode(v)
+                    ))
                 )
             }
         }
@@ -914,18 +928,37 @@ mod tests {
     fn every_rule_has_its_spec_text() {
         for &r in Rule::ALL {
             let t = rule_text(r).unwrap_or_else(|| panic!("no text for {r}"));
-            assert!(t.starts_with(|c: char| c == '*' || c.is_ascii_digit()), "{r}: {t}");
+            assert!(
+                t.starts_with(|c: char| c == '*' || c.is_ascii_digit()),
+                "{r}: {t}"
+            );
             assert!(t.contains(&format!("**{}", r.code())), "{r}: {t}");
             assert!(t.len() > 20, "{r}: {t}");
         }
         // ENC-1 is not ENC-10's text.
         assert!(!rule_text(Rule::Enc1).unwrap().contains("**ENC-10"));
         // a statement that ends with a colon goes on with its formula or list
-        assert!(rule_text(Rule::Sch1).unwrap().contains("coupon_k    = floor("));
-        assert!(rule_text(Rule::Sch3).unwrap().contains("with `units_s` the units"));
-        assert!(rule_text(Rule::Frk2).unwrap().contains("2. `a.commune` = `b.commune`;"));
+        assert!(
+            rule_text(Rule::Sch1)
+                .unwrap()
+                .contains("coupon_k    = floor(")
+        );
+        assert!(
+            rule_text(Rule::Sch3)
+                .unwrap()
+                .contains("with `units_s` the units")
+        );
+        assert!(
+            rule_text(Rule::Frk2)
+                .unwrap()
+                .contains("2. `a.commune` = `b.commune`;")
+        );
         // a rule stated inside a paragraph starts at its id
-        assert!(rule_text(Rule::Pay2).unwrap().starts_with("**PAY-2.** A payment MUST NOT"));
+        assert!(
+            rule_text(Rule::Pay2)
+                .unwrap()
+                .starts_with("**PAY-2.** A payment MUST NOT")
+        );
     }
 
     #[test]

@@ -53,9 +53,10 @@ impl Read for Chunks {
 impl BufRead for Chunks {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
         if self.pos == self.buf.len() {
-            self.buf = self.source.read(CHUNK).map_err(|e| {
-                io::Error::other(e.as_string().unwrap_or_else(|| format!("{e:?}")))
-            })?;
+            self.buf = self
+                .source
+                .read(CHUNK)
+                .map_err(|e| io::Error::other(e.as_string().unwrap_or_else(|| format!("{e:?}"))))?;
             self.pos = 0;
         }
         Ok(&self.buf[self.pos..])
