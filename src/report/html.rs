@@ -595,7 +595,8 @@ impl Html<'_> {
                     escape(&self.money(v))
                 );
             }
-            if i as i128 % label_every == 0 {
+            // (a label is about 56 wide: none that the edge would cut)
+            if i as i128 % label_every == 0 && gx + 56 <= w {
                 let _ = writeln!(
                     o,
                     "<text x=\"{gx}\" y=\"{}\">{}</text>",
