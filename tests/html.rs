@@ -354,6 +354,9 @@ fn cli_progress_ends_at_the_whole_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     let size = std::fs::metadata(EXAMPLE).unwrap().len();
     let o = run(&std::fs::read(EXAMPLE).unwrap(), &Options::default(), 0);
-    let last = format!("{} entries, {size} of {size} bytes (100%)\n", o.report.entries);
+    let last = format!(
+        "{} entries, {size} of {size} bytes (100%)\n",
+        o.report.entries
+    );
     assert!(err.ends_with(&last), "{err:?}");
 }
