@@ -18,7 +18,7 @@
 //! | [`protocol`] | 02–07 | canonical JSON, hashes, signatures, documents, the chain, checkpoints, rule ids |
 //! | [`commune`] | 10, 11 | the commune rules and the state they replay; the dividend figures |
 //! | [`audit`] | 09 | the ordered checks, the verdict, the saved state of an incremental audit |
-//! | [`report`] | 09.3, 11.7 | the statement and the dividend table for people and programs |
+//! | [`report`] | 09.3, 11.7 | the statement, the dividend table and the HTML report for people and programs |
 //! | [`tools`] | 05, 06, 10 | drafting, review, chain and key files, synthetic communes |
 //! | [`conformance`] | conformance.md | the test vectors, their generator, the runner |
 //!

@@ -22,7 +22,9 @@
 //! thread applies links and commune rules in chain order. Memory holds at
 //! most a few blocks per worker (their buffers are recycled) besides the
 //! commune's state, which grows with the commune, not with the file
-//! (docs/performance.md says by how much).
+//! (docs/performance.md says by how much). Without threads (one thread
+//! asked for, or `wasm32`) the same steps run a block at a time in the
+//! calling thread.
 
 pub mod statefile;
 
@@ -35,6 +37,7 @@ use crate::commune::{self, State};
 use crate::protocol::canonical::{self, Object, Value};
 use crate::protocol::chain::{self, Entry, LineReader, Linker, ReadError};
 use crate::protocol::checkpoint::Checkpoint;
+use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind, Signature, signing_message};
 use crate::protocol::hash::{self, Hash};
 use crate::protocol::rule::Rule;
@@ -197,19 +200,34 @@ impl Report {
     }
 }
 
-/// How an audit runs (not what it checks): how many threads, and for an
-/// incremental audit the saved state it resumes from. The verdict, the
-/// findings and the state never depend on it.
+/// How an audit runs (not what it checks): how many threads, what it
+/// reports while it reads, and for an incremental audit the saved state it
+/// resumes from. The verdict, the findings and the state never depend on it.
 #[derive(Default)]
 pub struct Run {
     /// Worker threads that parse, hash and verify signatures; 0 for one
-    /// per core.
+    /// per core. With 1 (and always on `wasm32`, which has no threads) no
+    /// thread is spawned: the calling thread reads, verifies and applies
+    /// each block in turn.
     pub threads: usize,
     /// Resume after the prefix a saved state covers (spec 9.5).
     pub resume: Option<Saved>,
     /// Return the state to save after the last entry, when the chain so
     /// far passed every integrity check.
     pub save: bool,
+    /// Told how far the audit has read, in the calling thread, after each
+    /// block of lines (512 lines or about 1 MiB) and once at the end.
+    /// Against the file's size it makes a progress bar.
+    pub progress: Option<Box<dyn FnMut(Progress)>>,
+}
+
+/// How far an audit has read the chain file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes of those lines, LF included.
+    pub bytes: u64,
 }
 
 /// What [`run`] returns.
@@ -220,6 +238,10 @@ pub struct Outcome {
     /// The state to resume from, when [`Run::save`] asked for it and the
     /// integrity layers passed.
     pub saved: Option<Saved>,
+    /// The commune's cash after the last entry of each date, in date order,
+    /// over the entries this run applied (after a resume: from the first
+    /// entry past the saved prefix). What the report's chart draws.
+    pub cash: Vec<(Date, i128)>,
 }
 
 /// An audit's state after a prefix of a chain that passed every integrity
@@ -365,6 +387,8 @@ struct Auditor {
     commune_findings: Vec<Finding>,
     /// Entry hashes at the sizes the checkpoints name.
     wanted: Vec<(u64, Option<Hash>)>,
+    /// See [`Outcome::cash`].
+    cash: Vec<(Date, i128)>,
 }
 
 impl Auditor {
@@ -446,6 +470,12 @@ impl Auditor {
                 .push(Finding::from_commune(f, line_no, link.kind));
             self.commune_rules = link.seq != 0;
         }
+        if let (true, Some(d)) = (self.commune_rules, self.state.as_of) {
+            match self.cash.last_mut() {
+                Some((last, cash)) if *last == d => *cash = self.state.cash,
+                _ => self.cash.push((d, self.state.cash)),
+            }
+        }
         Ok(())
     }
 }
@@ -467,7 +497,9 @@ pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(
 /// thread takes the blocks back in chain order and applies the links, the
 /// signature verdicts and the commune rules entry by entry. The first
 /// integrity failure is therefore exactly a sequential auditor's (spec
-/// 9.1). Memory holds a bounded number of blocks in flight.
+/// 9.1). Memory holds a bounded number of blocks in flight. With one
+/// thread ([`Run::threads`]), and on `wasm32`, the same steps run in the
+/// calling thread, a block at a time, to the same outcome.
 ///
 /// With [`Run::resume`], `input` is the whole chain: its first lines must
 /// be the prefix the saved state covers (each line's `prev` and `seq` are
@@ -481,7 +513,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
     };
     let mut wanted: Vec<(u64, Option<Hash>)> =
         options.checkpoints.iter().map(|c| (c.size, None)).collect();
-    let mut auditor = match run.resume {
+    let auditor = match run.resume {
         None => Auditor {
             report: Report::default(),
             linker: Linker::new(),
@@ -489,6 +521,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             commune_rules: true,
             commune_findings: Vec::new(),
             wanted,
+            cash: Vec::new(),
         },
         Some(saved) => {
             let size = saved.linker.len();
@@ -519,15 +552,204 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                 commune_rules: saved.commune_rules,
                 commune_findings: saved.findings,
                 wanted,
+                cash: Vec::new(),
             }
         }
     };
-    let skip = auditor.linker.len();
-    let skip_head = auditor.linker.head();
-    let skip_commune = auditor.linker.commune();
+    let from = Prefix {
+        len: auditor.linker.len(),
+        head: auditor.linker.head(),
+        commune: auditor.linker.commune(),
+    };
+    let mut progress = run.progress;
+    let (mut auditor, stop, read) = if threads == 1 || cfg!(target_arch = "wasm32") {
+        let mut inline = Inline {
+            auditor,
+            stop: None,
+            spare: None,
+        };
+        let read = read_blocks(input, &from, &mut progress, &mut inline);
+        (inline.auditor, inline.stop, read)
+    } else {
+        pipelined(input, auditor, threads, &from, &mut progress)
+    };
+    if let Some(e) = read.refused {
+        return Err(e);
+    }
+    let mut stop = stop;
+    if stop.is_none() {
+        match read.error {
+            Some(ReadError::Io(e)) => return Err(e),
+            Some(ReadError::Rule(e)) => stop = Some(Finding::from_chain(e, None)),
+            None => {}
+        }
+    }
+    let mut report = std::mem::take(&mut auditor.report);
+    let linker = auditor.linker;
+    let mut state = auditor.state;
+    report.commune = linker.commune();
+    report.findings = auditor.commune_findings;
+    if let Some(f) = stop {
+        report.findings.push(f);
+        return Ok(Outcome {
+            report,
+            state,
+            saved: None,
+            cash: auditor.cash,
+        });
+    }
+    report.integrity = !linker.is_empty();
+    if linker.is_empty() {
+        report.findings.push(Finding {
+            rule: Rule::Chn8,
+            entry: None,
+            line: None,
+            kind: None,
+            field: None,
+            detail: "the chain has no entry".into(),
+            expected: None,
+            found: None,
+        });
+        return Ok(Outcome {
+            report,
+            state,
+            saved: None,
+            cash: auditor.cash,
+        });
+    }
+    let saved = run.save.then(|| Saved {
+        linker: linker.clone(),
+        state: state.clone(),
+        signatures: report.signatures,
+        findings: report.findings.clone(),
+        commune_rules: auditor.commune_rules,
+    });
+    state.finish();
+    report.dividends = state.periods.closes.clone();
+    for (i, cp) in options.checkpoints.iter().enumerate() {
+        if let Some(f) = check_checkpoint(cp, i, &linker, auditor.wanted[i].1) {
+            report.findings.push(f);
+        }
+    }
+    Ok(Outcome {
+        report,
+        state,
+        saved,
+        cash: auditor.cash,
+    })
+}
 
-    let mut read_error: Option<ReadError> = None;
-    let (mut auditor, stop) = std::thread::scope(|scope| -> io::Result<_> {
+/// The prefix a resumed audit skips: its length, head and commune.
+struct Prefix {
+    len: u64,
+    head: Hash,
+    commune: Option<Hash>,
+}
+
+/// How reading the chain ended, besides its end.
+struct ReadEnd {
+    /// The resume is refused (see [`run`]).
+    refused: Option<io::Error>,
+    /// Reading failed: an I/O error, or a line broke a rule of the framing.
+    error: Option<ReadError>,
+}
+
+/// Where the reader hands its blocks: worker threads ([`Workers`]) or the
+/// calling thread ([`Inline`]).
+trait Blocks {
+    /// A buffer for the next block, recycled when one is free.
+    fn buffer(&mut self) -> Vec<u8>;
+    /// Hands a block on; false once the audit has stopped at an integrity
+    /// failure.
+    fn send(&mut self, block: Block) -> bool;
+}
+
+/// The pipeline's end of the work queue and of the returned buffers.
+struct Workers {
+    work_tx: mpsc::SyncSender<Block>,
+    spare_rx: mpsc::Receiver<Vec<u8>>,
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+impl Blocks for Workers {
+    fn buffer(&mut self) -> Vec<u8> {
+        let spare = if self.in_flight < self.max_in_flight {
+            self.spare_rx.try_recv().ok()
+        } else {
+            // None only when the audit has stopped.
+            self.spare_rx.recv().ok()
+        };
+        match spare {
+            Some(mut data) => {
+                data.clear();
+                data
+            }
+            None => {
+                self.in_flight += 1;
+                Vec::with_capacity(BLOCK_BYTES / 4)
+            }
+        }
+    }
+
+    fn send(&mut self, block: Block) -> bool {
+        self.work_tx.send(block).is_ok()
+    }
+}
+
+/// The audit without threads: each block is read, verified and applied
+/// before the next is framed, with exactly the pipeline's steps in the
+/// pipeline's order, so the outcome is the same.
+struct Inline {
+    auditor: Auditor,
+    stop: Option<Finding>,
+    spare: Option<Vec<u8>>,
+}
+
+impl Blocks for Inline {
+    fn buffer(&mut self) -> Vec<u8> {
+        match self.spare.take() {
+            Some(mut data) => {
+                data.clear();
+                data
+            }
+            None => Vec::with_capacity(BLOCK_BYTES / 4),
+        }
+    }
+
+    fn send(&mut self, block: Block) -> bool {
+        if self.stop.is_some() {
+            return false;
+        }
+        let done = work(block);
+        if let Err(f) = self.auditor.block(&done) {
+            self.stop = Some(f);
+            return false;
+        }
+        self.spare = Some(recycle(done.data));
+        true
+    }
+}
+
+/// A block's buffer for reuse, unless a long line made it large.
+fn recycle(data: Vec<u8>) -> Vec<u8> {
+    if data.capacity() > 2 * BLOCK_BYTES {
+        Vec::new()
+    } else {
+        data
+    }
+}
+
+/// The pipeline (see [`run`]): this thread reads, worker threads parse,
+/// hash and verify whole blocks, one thread applies them in chain order.
+fn pipelined<R: BufRead>(
+    input: R,
+    mut auditor: Auditor,
+    threads: usize,
+    from: &Prefix,
+    progress: &mut Option<Box<dyn FnMut(Progress)>>,
+) -> (Auditor, Option<Finding>, ReadEnd) {
+    std::thread::scope(|scope| {
         let (work_tx, work_rx) = mpsc::sync_channel::<Block>(2 * threads);
         let work_rx = Arc::new(Mutex::new(work_rx));
         let (done_tx, done_rx) = mpsc::sync_channel::<Done>(2 * threads);
@@ -564,159 +786,110 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                     if let Err(f) = auditor.block(&done) {
                         return (auditor, Some(f));
                     }
-                    let mut data = done.data;
-                    if data.capacity() > 2 * BLOCK_BYTES {
-                        data = Vec::new(); // after a long line
-                    }
-                    let _ = spare_tx.send(data);
+                    let _ = spare_tx.send(recycle(done.data));
                     next += 1;
                 }
             }
             (auditor, None)
         });
+        let mut workers = Workers {
+            work_tx,
+            spare_rx,
+            in_flight: 0,
+            max_in_flight: MAX_IN_FLIGHT * threads,
+        };
+        let read = read_blocks(input, from, progress, &mut workers);
+        drop(workers); // the workers end with the queue
+        let (auditor, stop) = consumer.join().expect("the audit thread panicked");
+        (auditor, stop, read)
+    })
+}
 
-        let mut reader = LineReader::new(input);
-        let mut prefix = Hash::ZERO;
-        let mut in_flight = 0;
-        let mut new_block = |index, first_line| {
-            let spare = if in_flight < MAX_IN_FLIGHT * threads {
-                spare_rx.try_recv().ok()
-            } else {
-                // None only when the audit has stopped.
-                spare_rx.recv().ok()
-            };
-            let data = match spare {
-                Some(mut data) => {
-                    data.clear();
-                    data
-                }
-                None => {
-                    in_flight += 1;
-                    Vec::with_capacity(BLOCK_BYTES / 4)
-                }
-            };
-            Block {
-                index,
-                first_line,
-                data,
-                ends: Vec::with_capacity(BLOCK_LINES),
+/// Frames the lines of `input` into blocks for `sink`; the lines of a
+/// resumed prefix are checked against it and dropped.
+fn read_blocks<R: BufRead>(
+    input: R,
+    from: &Prefix,
+    progress: &mut Option<Box<dyn FnMut(Progress)>>,
+    sink: &mut impl Blocks,
+) -> ReadEnd {
+    let skip = from.len;
+    let mut read = Progress::default();
+    let mut tell = |read: Progress| {
+        if let Some(p) = progress.as_mut() {
+            p(read)
+        }
+    };
+    let mut reader = LineReader::new(input);
+    let mut prefix = Hash::ZERO;
+    let mut block = Block {
+        index: 0,
+        first_line: skip + 1,
+        data: sink.buffer(),
+        ends: Vec::with_capacity(BLOCK_LINES),
+    };
+    let mut refused: Option<io::Error> = None;
+    let mut error: Option<ReadError> = None;
+    while let Some(next) = reader.next_line_into(&mut block.data) {
+        let (line_no, start) = match next {
+            Ok(l) => l,
+            Err(ReadError::Rule(e)) if e.line <= skip => {
+                refused = Some(not_extending(e.line));
+                break;
+            }
+            Err(e) => {
+                error = Some(e);
+                break;
             }
         };
-        let mut block = new_block(0, skip + 1);
-        let mut refused: Option<io::Error> = None;
-        while let Some(next) = reader.next_line_into(&mut block.data) {
-            let (line_no, start) = match next {
-                Ok(l) => l,
-                Err(ReadError::Rule(e)) if e.line <= skip => {
-                    refused = Some(not_extending(e.line));
-                    break;
-                }
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
-                }
+        read.lines = line_no;
+        read.bytes += (block.data.len() - start) as u64 + 1;
+        if line_no <= skip {
+            let line = &block.data[start..];
+            if line_no == 1
+                && let Ok(genesis) = chain::parse_entry(line)
+                && Some(genesis.doc.commune) != from.commune
+            {
+                refused = Some(another_commune(from.commune, genesis.doc.commune));
+                break;
+            }
+            if chain::tail_link(line) != Some((prefix, line_no - 1)) {
+                refused = Some(not_extending(line_no));
+                break;
+            }
+            prefix = hash::entry(line);
+            if line_no == skip && prefix != from.head {
+                refused = Some(not_extending(line_no));
+                break;
+            }
+            block.data.truncate(start);
+            if line_no % BLOCK_LINES as u64 == 0 {
+                tell(read);
+            }
+            continue;
+        }
+        block.ends.push(block.data.len());
+        if block.ends.len() >= BLOCK_LINES || block.data.len() >= BLOCK_BYTES {
+            let next = Block {
+                index: block.index + 1,
+                first_line: line_no + 1,
+                data: sink.buffer(),
+                ends: Vec::with_capacity(BLOCK_LINES),
             };
-            if line_no <= skip {
-                let line = &block.data[start..];
-                if line_no == 1
-                    && let Ok(genesis) = chain::parse_entry(line)
-                    && Some(genesis.doc.commune) != skip_commune
-                {
-                    refused = Some(another_commune(skip_commune, genesis.doc.commune));
-                    break;
-                }
-                if chain::tail_link(line) != Some((prefix, line_no - 1)) {
-                    refused = Some(not_extending(line_no));
-                    break;
-                }
-                prefix = hash::entry(line);
-                if line_no == skip && prefix != skip_head {
-                    refused = Some(not_extending(line_no));
-                    break;
-                }
-                block.data.truncate(start);
-                continue;
+            if !sink.send(std::mem::replace(&mut block, next)) {
+                break; // the audit stopped at an integrity failure
             }
-            block.ends.push(block.data.len());
-            if block.ends.len() >= BLOCK_LINES || block.data.len() >= BLOCK_BYTES {
-                let next = new_block(block.index + 1, line_no + 1);
-                if work_tx.send(std::mem::replace(&mut block, next)).is_err() {
-                    break; // the audit stopped at an integrity failure
-                }
-            }
-        }
-        if refused.is_none() && read_error.is_none() && reader.line_number() < skip {
-            refused = Some(shorter(reader.line_number(), skip));
-        }
-        if !block.ends.is_empty() {
-            let _ = work_tx.send(block);
-        }
-        drop(work_tx);
-        let joined = consumer.join().expect("the audit thread panicked");
-        match refused {
-            Some(e) => Err(e),
-            None => Ok(joined),
-        }
-    })?;
-
-    let mut stop = stop;
-    if stop.is_none() {
-        match read_error {
-            Some(ReadError::Io(e)) => return Err(e),
-            Some(ReadError::Rule(e)) => stop = Some(Finding::from_chain(e, None)),
-            None => {}
+            tell(read);
         }
     }
-    let mut report = std::mem::take(&mut auditor.report);
-    let linker = auditor.linker;
-    let mut state = auditor.state;
-    report.commune = linker.commune();
-    report.findings = auditor.commune_findings;
-    if let Some(f) = stop {
-        report.findings.push(f);
-        return Ok(Outcome {
-            report,
-            state,
-            saved: None,
-        });
+    if refused.is_none() && error.is_none() && reader.line_number() < skip {
+        refused = Some(shorter(reader.line_number(), skip));
     }
-    report.integrity = !linker.is_empty();
-    if linker.is_empty() {
-        report.findings.push(Finding {
-            rule: Rule::Chn8,
-            entry: None,
-            line: None,
-            kind: None,
-            field: None,
-            detail: "the chain has no entry".into(),
-            expected: None,
-            found: None,
-        });
-        return Ok(Outcome {
-            report,
-            state,
-            saved: None,
-        });
+    if !block.ends.is_empty() {
+        sink.send(block);
     }
-    let saved = run.save.then(|| Saved {
-        linker: linker.clone(),
-        state: state.clone(),
-        signatures: report.signatures,
-        findings: report.findings.clone(),
-        commune_rules: auditor.commune_rules,
-    });
-    state.finish();
-    report.dividends = state.periods.closes.clone();
-    for (i, cp) in options.checkpoints.iter().enumerate() {
-        if let Some(f) = check_checkpoint(cp, i, &linker, auditor.wanted[i].1) {
-            report.findings.push(f);
-        }
-    }
-    Ok(Outcome {
-        report,
-        state,
-        saved,
-    })
+    tell(read);
+    ReadEnd { refused, error }
 }
 
 fn not_extending(line: u64) -> io::Error {

@@ -65,6 +65,18 @@ enum Command {
         /// later `--resume STATE`.
         #[arg(long, value_name = "STATE")]
         save: Option<PathBuf>,
+        /// Also write the report as one self-contained HTML page (verdict,
+        /// findings with their rules' spec text, statement, dividends and
+        /// charts) to FILE, replaced atomically.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Where the HTML report's links to the spec point: a URL or a path
+        /// ending in `/`.
+        #[arg(long, value_name = "URL", default_value = "spec/", requires = "html")]
+        spec_base: String,
+        /// Print progress (entries and bytes read) to standard error.
+        #[arg(long)]
+        progress: bool,
     },
     /// Run an implementation through the conformance vectors (spec/conformance.md).
     #[command(
@@ -152,6 +164,7 @@ Exit status: 0 valid, 1 invalid, 2 usage or I/O error (including a state file re
 Examples:
   commonstock audit examples/commune.jsonl
   commonstock audit --report examples/commune.jsonl
+  commonstock audit --html report.html examples/commune.jsonl
   commonstock audit --json - < chain.jsonl
   commonstock audit https://commune.example/chain.jsonl
   commonstock audit --checkpoint head.checkpoint chain.jsonl
@@ -306,6 +319,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             checkpoints,
             resume,
             save,
+            html,
+            spec_base,
+            progress,
         } => {
             let mut options = Options::default();
             for p in &checkpoints {
@@ -321,6 +337,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let run = audit::Run {
                 resume: saved,
                 save: save.is_some(),
+                progress: progress.then(|| progress_printer(&chain)),
                 ..audit::Run::default()
             };
             let outcome =
@@ -336,6 +353,21 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     p.display()
                 ),
                 (None, _) => {}
+            }
+            if progress {
+                eprintln!();
+            }
+            if let Some(p) = &html {
+                let page = commonstock::report::html::Html {
+                    report: &outcome.report,
+                    state: &outcome.state,
+                    cash: &outcome.cash,
+                    source: &chain,
+                    spec_base: &spec_base,
+                }
+                .page();
+                commonstock::atomic::replace_file(p, page.as_bytes())
+                    .map_err(|e| format!("{}: {e}", p.display()))?;
             }
             let (report, state) = (outcome.report, outcome.state);
             // The statement means something only when the integrity holds.
@@ -373,6 +405,26 @@ fn run(command: Command) -> Result<ExitCode, String> {
             })
         }
     }
+}
+
+/// Prints the audit's progress to standard error on one line, with the
+/// file's size when the chain is a file.
+fn progress_printer(chain: &str) -> Box<dyn FnMut(audit::Progress)> {
+    let total = std::fs::metadata(chain).ok().map(|m| m.len());
+    Box::new(move |p: audit::Progress| {
+        let mut err = io::stderr().lock();
+        let _ = match total {
+            Some(t) if t > 0 => write!(
+                err,
+                "\r{} entries, {} of {} bytes ({}%)",
+                p.lines,
+                p.bytes,
+                t,
+                p.bytes * 100 / t
+            ),
+            _ => write!(err, "\r{} entries, {} bytes", p.lines, p.bytes),
+        };
+    })
 }
 
 /// Opens a chain: a file, `-` for standard input, or an http(s) URL.
