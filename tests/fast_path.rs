@@ -38,11 +38,12 @@ fn check(line: &[u8]) -> bool {
         commune,
         date,
         kind,
+        v,
         body,
         sigs: range,
     } = s;
     assert_eq!(
-        (seq, prev, hash, doc_hash, commune, date, kind),
+        (seq, prev, hash, doc_hash, commune, date, kind, v),
         (
             e.seq,
             e.prev,
@@ -50,7 +51,8 @@ fn check(line: &[u8]) -> bool {
             e.doc_hash,
             e.doc.commune,
             e.doc.date,
-            e.doc.kind
+            e.doc.kind,
+            e.doc.v
         )
     );
     assert_eq!(&sigs[range], &e.doc.sigs[..]);

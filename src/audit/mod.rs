@@ -454,6 +454,7 @@ impl Auditor {
         let applied = match &l.read {
             _ if !self.commune_rules => None,
             Read::Scanned(s) => Some(self.state.apply(&Document {
+                v: s.v,
                 commune: s.commune,
                 kind: s.kind,
                 date: s.date,

@@ -48,6 +48,12 @@ pub struct Inputs {
     pub days: BTreeMap<Arc<str>, i64>,
     /// The number of days in the period.
     pub period_days: i64,
+    /// Drawn from the reserve by decision in the period (spec 11.3).
+    pub drawn: i128,
+    /// The reserve's balance when the period is closed (spec 11.3).
+    pub reserve_balance: i128,
+    /// Whether the charter's policy covers a deficit from the reserve.
+    pub covers_deficit: bool,
 }
 
 /// The figures of a period close (spec 11.3).
@@ -58,7 +64,11 @@ pub struct Figures {
     pub service: i128,
     pub expenses: i128,
     pub carry_in: i128,
-    /// rent + income − service − expenses + carry_in.
+    /// Drawn from the reserve by decision (spec 11.3).
+    pub drawn: i128,
+    /// Covered from the reserve by the charter's policy.
+    pub covered: i128,
+    /// rent + income − service − expenses + carry_in + drawn + covered.
     pub net: i128,
     pub reserve: i128,
     pub pool: i128,
@@ -67,6 +77,12 @@ pub struct Figures {
     /// The amount of a member who was a member every day of the period.
     pub dividend: i128,
     pub carry_out: i128,
+    /// The reserve's balance after the close.
+    pub reserve_balance: i128,
+    /// Whether the close that declared these figures is of version 2, whose
+    /// body and report row also hold `covered`, `drawn` and
+    /// `reserve_balance` (spec 11.4).
+    pub v2: bool,
     /// Each eligible member's id and days, by id (their amounts follow from
     /// `pool` and `member_days`: see [`Figures::payouts`]).
     days: Box<[(Arc<str>, i64)]>,
@@ -80,12 +96,16 @@ crate::protocol::persist::persist_struct!(Figures {
     service,
     expenses,
     carry_in,
+    drawn,
+    covered,
     net,
     reserve,
     pool,
     member_days,
     dividend,
     carry_out,
+    reserve_balance,
+    v2,
     days,
 });
 
@@ -144,7 +164,17 @@ impl Figures {
 /// The figures for `inputs` (spec 11.3). All divisions have non-negative
 /// operands and round down.
 pub fn compute(inputs: &Inputs) -> Figures {
-    let net = inputs.rent + inputs.income - inputs.service - inputs.expenses + inputs.carry_in;
+    let base = inputs.rent + inputs.income - inputs.service - inputs.expenses
+        + inputs.carry_in
+        + inputs.drawn;
+    // The charter's policy may cover a deficit from the reserve, as far as
+    // the balance goes.
+    let covered = if inputs.covers_deficit && base < 0 {
+        (-base).min(inputs.reserve_balance.max(0))
+    } else {
+        0
+    };
+    let net = base + covered;
     let member_days: i64 = inputs.days.values().sum();
     let mut f = Figures {
         rent: inputs.rent,
@@ -152,8 +182,11 @@ pub fn compute(inputs: &Inputs) -> Figures {
         service: inputs.service,
         expenses: inputs.expenses,
         carry_in: inputs.carry_in,
+        drawn: inputs.drawn,
+        covered,
         net,
         member_days,
+        reserve_balance: inputs.reserve_balance - covered,
         days: inputs.days.iter().map(|(m, d)| (m.clone(), *d)).collect(),
         ..Figures::default()
     };
@@ -164,6 +197,7 @@ pub fn compute(inputs: &Inputs) -> Figures {
         return f;
     }
     f.reserve = net * inputs.reserve_bps as i128 / 10_000;
+    f.reserve_balance += f.reserve;
     f.pool = net - f.reserve;
     if member_days == 0 {
         f.carry_out = f.pool;
@@ -184,12 +218,19 @@ pub fn member_days(since: Date, until: Option<Date>, start: Date) -> i64 {
     (b - a).max(0)
 }
 
-/// The body of a `period_close` declaring `f` for `period` (spec 11.4).
+/// The body of a `period_close` declaring `f` for `period` (spec 11.4);
+/// a version-2 body (with `covered`, `drawn` and `reserve_balance`) when
+/// `f.v2`.
 pub fn close_body(period: i64, f: &Figures) -> Object {
     let int = |v: i128| Value::Int(v as i64);
     let mut o = Object::new();
     o.insert("carry_in", int(f.carry_in));
     o.insert("carry_out", int(f.carry_out));
+    if f.v2 {
+        o.insert("covered", int(f.covered));
+        o.insert("drawn", int(f.drawn));
+        o.insert("reserve_balance", int(f.reserve_balance));
+    }
     o.insert("dividend", int(f.dividend));
     o.insert("expenses", int(f.expenses));
     o.insert("income", int(f.income));
@@ -231,6 +272,11 @@ pub fn figures_value(period: i64, f: &Figures) -> Value {
     o.insert("eligible", Value::Int(f.eligible() as i64));
     o.insert("dividend", n(f.dividend));
     o.insert("carry_out", n(f.carry_out));
+    if f.v2 {
+        o.insert("drawn", n(f.drawn));
+        o.insert("covered", n(f.covered));
+        o.insert("reserve_balance", n(f.reserve_balance));
+    }
     let payouts = f
         .payouts()
         .map(|p| {
@@ -271,6 +317,7 @@ mod tests {
             reserve_bps: 1_000,
             days: days(&[("a", 30), ("b", 30), ("c", 15)]),
             period_days: 30,
+            ..Inputs::default()
         });
         assert_eq!((f.net, f.reserve, f.pool), (30_002, 3_000, 27_002));
         assert_eq!(f.member_days, 75);
@@ -376,6 +423,44 @@ mod tests {
         });
         let paid: i128 = f.payouts().map(|p| p.amount).sum();
         assert_eq!(paid + f.reserve + f.carry_out, 3 * max);
+    }
+
+    /// spec 11.6, example 4: a deficit covered from the reserve.
+    #[test]
+    fn the_policy_covers_a_deficit_as_far_as_the_reserve_goes() {
+        let base = Inputs {
+            rent: 100,
+            service: 400,
+            reserve_bps: 1_000,
+            reserve_balance: 250,
+            days: days(&[("a", 30)]),
+            period_days: 30,
+            ..Inputs::default()
+        };
+        // without the policy: −300 carried, the reserve untouched
+        let f = compute(&base);
+        assert_eq!((f.net, f.covered, f.reserve_balance), (-300, 0, 250));
+        // with it: 250 covered, −50 carried, the reserve empty
+        let f = compute(&Inputs {
+            covers_deficit: true,
+            ..base.clone()
+        });
+        assert_eq!((f.covered, f.net, f.carry_out), (250, -50, -50));
+        assert_eq!(f.reserve_balance, 0);
+        // a smaller deficit is covered whole, and nothing is set aside
+        let f = compute(&Inputs {
+            covers_deficit: true,
+            service: 200,
+            ..base.clone()
+        });
+        assert_eq!((f.covered, f.net, f.reserve, f.reserve_balance), (100, 0, 0, 150));
+        // a draw adds to the net like income; the reserve set aside grows the balance
+        let f = compute(&Inputs {
+            service: 0,
+            drawn: 50,
+            ..base
+        });
+        assert_eq!((f.net, f.reserve, f.pool, f.reserve_balance), (150, 15, 135, 265));
     }
 
     #[test]

@@ -40,6 +40,7 @@ use crate::protocol::rule::Rule;
 use crate::protocol::{b64, sig};
 
 // Every type of the state in the saved-state file of an incremental audit.
+pub mod collateral;
 pub mod dividend;
 pub mod fields;
 mod saved;
@@ -454,6 +455,13 @@ pub struct Settings {
     pub reserve_bps: i64,
     pub thresholds: Thresholds,
     pub treasurers: Vec<String>,
+    /// Version 2 (spec 13.1): an asset sale's surplus is income of its
+    /// period (`sale_surplus` "income") rather than added to the reserve
+    /// ("reserve", and every version-1 charter).
+    pub surplus_to_income: bool,
+    /// Version 2 (spec 11.3): a close's deficit is covered from the reserve
+    /// (false for every version-1 charter).
+    pub reserve_covers_deficit: bool,
 }
 
 /// A member, current or former.
@@ -471,6 +479,78 @@ pub struct Asset {
     pub purchased: i128,
     /// The agreement renting it now, if any.
     pub agreement: Option<String>,
+    /// Its sale, once sold (spec 13.2): it has then left the stock.
+    pub sale: Option<Sale>,
+}
+
+/// An applied asset sale (spec 13.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sale {
+    pub date: Date,
+    pub buyer: String,
+    pub price: i64,
+    /// Every holder's claim and share of the price, by key.
+    pub shares: Vec<collateral::Share>,
+    /// Paid so far of each share (by `proceeds` payments), in `shares` order.
+    pub paid: Vec<i128>,
+    pub surplus: i128,
+    pub written_down: i128,
+}
+
+/// An applied call of bond units (spec 13.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub series: String,
+    pub date: Date,
+    /// Per unit.
+    pub price: i64,
+    /// (holder, units called, redemption paid so far), by holder.
+    pub holders: Vec<([u8; 32], i64, i128)>,
+}
+
+/// A bond series offered at auction (spec 13.6), until and after it is
+/// settled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Auction {
+    pub asset: String,
+    pub terms: Terms,
+    pub face: i64,
+    pub first_due: Date,
+    pub payments: i64,
+    pub linear: bool,
+    pub max_rate_bps: i64,
+    pub closes: Date,
+    /// Units offered.
+    pub units: i64,
+    /// Bids in chain order.
+    pub bids: Vec<Bid>,
+    pub settled: bool,
+}
+
+/// A bid in an auction (spec 13.6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bid {
+    pub id: String,
+    pub bidder: [u8; 32],
+    pub rate_bps: i64,
+    pub units: i64,
+}
+
+/// A series' version-2 terms (spec 13.1): a version-1 series has grace 0
+/// and is not callable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Terms {
+    pub grace_days: i64,
+    pub callable: bool,
+    pub call_premium_bps: i64,
+}
+
+/// An applied draw on the reserve (spec 11.3, 13.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draw {
+    pub date: Date,
+    pub amount: i64,
+    pub purpose: String,
 }
 
 /// One row of a per-unit bond schedule.
@@ -494,6 +574,13 @@ pub struct Series {
     pub records: Vec<BTreeMap<[u8; 32], i64>>,
     /// Paid per (row, holder): (coupon, principal).
     pub paid: BTreeMap<(usize, [u8; 32]), (i128, i128)>,
+    pub terms: Terms,
+    /// Units redeemed early by calls (spec 13.3).
+    pub called: i64,
+    /// The date of its asset's sale, which settled it (spec 13.2): rows due
+    /// after it are cancelled, unpaid ones before it are settled by the
+    /// sale's split.
+    pub settled: Option<Date>,
 }
 
 impl Series {
@@ -576,6 +663,14 @@ enum Target {
         period: i64,
         member: String,
     },
+    Proceeds {
+        asset: String,
+        holder: [u8; 32],
+    },
+    Redemption {
+        call: String,
+        holder: [u8; 32],
+    },
 }
 
 impl Target {
@@ -611,6 +706,16 @@ enum Paid {
         period: i32,
         payout: u32,
     },
+    /// A share of an asset sale: the asset, the share's index.
+    Proceeds {
+        asset: u32,
+        share: u32,
+    },
+    /// A call's redemption: the call, the holder's index in it.
+    Redemption {
+        call: u32,
+        holder: u32,
+    },
 }
 
 impl Paid {
@@ -639,6 +744,13 @@ pub struct Periods {
     /// (until a reversal), in full, so each is 0 or at most
     /// [`MAX_AMOUNT`].
     pub paid: BTreeMap<i64, Vec<i64>>,
+    /// Bond service of calls per open period (spec 11.2, 13.3).
+    pub called: BTreeMap<i64, i128>,
+    /// Drawn from the reserve by decision per open period (spec 11.3).
+    pub drawn: BTreeMap<i64, i128>,
+    /// The reserve's balance (spec 11.3): what closes set aside, less what
+    /// they covered, plus sale surpluses, less draws.
+    pub reserve: i128,
 }
 
 /// An applied payment, by its number in [`State::payment_ids`].
@@ -666,6 +778,12 @@ pub struct State {
     pub series: BTreeMap<String, Series>,
     pub agreements: BTreeMap<String, Agreement>,
     pub approvals: BTreeMap<String, Approval>,
+    pub calls: BTreeMap<String, Call>,
+    /// Auctions by the id of the series they offer.
+    pub auctions: BTreeMap<String, Auction>,
+    /// Every bid id (REF-2), with its auction.
+    pub bids: BTreeMap<String, String>,
+    pub draws: BTreeMap<String, Draw>,
     /// The id of every applied payment (REF-2), numbered in chain order.
     payment_ids: Interner,
     /// What each applied payment paid, by its number in `payment_ids`.
@@ -712,6 +830,8 @@ pub fn check_body(doc: &Document) -> Res<()> {
             rental: 1,
         },
         treasurers: Vec::new(),
+        surplus_to_income: false,
+        reserve_covers_deficit: false,
     });
     match st.apply(doc) {
         Err(f) if f.detail == SCHEMA_END => Ok(()),
@@ -795,7 +915,7 @@ impl State {
     pub fn apply(&mut self, doc: &Document) -> Res<()> {
         self.advance(doc.date);
         self.as_of = Some(doc.date);
-        let b = Fields::open_object(&doc.body, "body", &names(doc.kind))?;
+        let b = Fields::open_object(&doc.body, "body", &names(doc.kind, doc.v))?;
         match doc.kind {
             Kind::Charter => self.charter(doc, &b),
             Kind::CharterAmendment => self.amendment(doc, &b),
@@ -812,6 +932,12 @@ impl State {
             Kind::Payment => self.payment(doc, &b),
             Kind::Reversal => self.reversal(doc, &b),
             Kind::PeriodClose => self.period_close(doc, &b),
+            Kind::AssetSale => self.asset_sale(doc, &b),
+            Kind::BondCall => self.bond_call(doc, &b),
+            Kind::ReserveDraw => self.reserve_draw(doc, &b),
+            Kind::Auction => self.auction(doc, &b),
+            Kind::Bid => self.bid(doc, &b),
+            Kind::AuctionResult => self.auction_result(doc, &b),
         }
     }
 
@@ -936,13 +1062,25 @@ impl State {
 
     // -- kinds
 
-    fn read_settings(b: &Fields<'_>) -> Res<Settings> {
+    /// An amendment's settings; a version-1 amendment keeps the version-2
+    /// settings of `current`.
+    fn read_settings(b: &Fields<'_>, v: i64, current: &Settings) -> Res<Settings> {
+        let bonds_transferable = b.bool("bonds_transferable")?;
+        let bylaws = b.key("bylaws")?;
+        let reserve_bps = b.int("reserve_bps", 0, 10_000)?;
+        let (reserve_covers_deficit, surplus_to_income) = if v >= 2 {
+            reserve_policy(b)?
+        } else {
+            (current.reserve_covers_deficit, current.surplus_to_income)
+        };
         Ok(Settings {
-            bonds_transferable: b.bool("bonds_transferable")?,
-            bylaws: b.key("bylaws")?,
-            reserve_bps: b.int("reserve_bps", 0, 10_000)?,
+            bonds_transferable,
+            bylaws,
+            reserve_bps,
             thresholds: Thresholds::read(b, "thresholds")?,
             treasurers: b.id_list("treasurers", 1)?,
+            surplus_to_income,
+            reserve_covers_deficit,
         })
     }
 
@@ -979,6 +1117,11 @@ impl State {
         }
         let name = b.text("name")?;
         let reserve_bps = b.int("reserve_bps", 0, 10_000)?;
+        let (reserve_covers_deficit, surplus_to_income) = if doc.v >= 2 {
+            reserve_policy(b)?
+        } else {
+            (false, false)
+        };
         let thresholds = Thresholds::read(b, "thresholds")?;
         let treasurers = b.id_list("treasurers", 1)?;
         for (i, (_, key)) in founders.iter().enumerate() {
@@ -1025,6 +1168,8 @@ impl State {
             reserve_bps,
             thresholds,
             treasurers,
+            surplus_to_income,
+            reserve_covers_deficit,
         });
         for (id, key) in founders {
             self.add_member(id, key, doc.date);
@@ -1034,7 +1179,7 @@ impl State {
     }
 
     fn amendment(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
-        let s = Self::read_settings(b)?;
+        let s = Self::read_settings(b, doc.v, self.settings())?;
         self.decision(doc, self.settings().thresholds.amendment, None)?;
         for (i, t) in s.treasurers.iter().enumerate() {
             if !self.is_current(t) {
@@ -1132,6 +1277,7 @@ impl State {
                 price,
                 purchased: 0,
                 agreement: None,
+                sale: None,
             },
         );
         Ok(())
@@ -1140,6 +1286,11 @@ impl State {
     fn bond_series(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
         let amortisation = b.choice("amortisation", &["bullet", "linear"])?;
         let asset = b.id("asset")?;
+        let mut terms = Terms::default();
+        if doc.v >= 2 {
+            terms.call_premium_bps = b.int("call_premium_bps", 0, 10_000)?;
+            terms.callable = b.bool("callable")?;
+        }
         let face = b.amount("face", 1)?;
         let first_due = b.date("first_due")?;
         if first_due.day() > 28 || first_due < doc.date {
@@ -1148,6 +1299,9 @@ impl State {
                 "body.first_due",
                 "the first due date must be on day 1 to 28 and not before the document's date",
             ));
+        }
+        if doc.v >= 2 {
+            terms.grace_days = b.int("grace_days", 0, MAX_GRACE_DAYS)?;
         }
         let n = b.int("payments", 1, MAX_COUNT)?;
         if Date::from_month_index(first_due.month_index() + n - 1, first_due.day()).is_none() {
@@ -1158,20 +1312,7 @@ impl State {
             ));
         }
         let rate_bps = b.int("rate_bps", 0, 100_000)?;
-        let rows_v = b.array("schedule", 0, MAX_COUNT as usize)?;
-        let mut rows = Vec::with_capacity(rows_v.len());
-        for (i, v) in rows_v.iter().enumerate() {
-            let r = Fields::open(
-                v,
-                &format!("body.schedule[{i}]"),
-                &["coupon", "due", "principal"],
-            )?;
-            rows.push(Row {
-                coupon: r.amount("coupon", 0)?,
-                due: r.date("due")?,
-                principal: r.amount("principal", 0)?,
-            });
-        }
+        let rows = read_schedule(b)?;
         let id = b.id("series")?;
         b.key("text")?;
         let units = b.int("units", 1, MAX_UNITS)?;
@@ -1183,9 +1324,31 @@ impl State {
                 format!("no asset {asset}"),
             ));
         }
-        must_be_new(self.series.contains_key(&id), "body.series", "series", &id)?;
+        must_be_new(
+            self.series.contains_key(&id) || self.auctions.contains_key(&id),
+            "body.series",
+            "series",
+            &id,
+        )?;
+        self.unsold_asset(&asset)?;
         let want = schedule(amortisation == "linear", face, n, rate_bps, first_due);
         compare_schedule(&want, &rows)?;
+        self.new_series(id, asset, face, units, rate_bps, rows, terms);
+        Ok(())
+    }
+
+    /// Adds a series with no units sold.
+    #[allow(clippy::too_many_arguments)]
+    fn new_series(
+        &mut self,
+        id: String,
+        asset: String,
+        face: i64,
+        units: i64,
+        rate_bps: i64,
+        rows: Vec<Row>,
+        terms: Terms,
+    ) {
         for (i, r) in rows.iter().enumerate() {
             self.pending_records.insert((r.due, id.clone(), i));
         }
@@ -1201,9 +1364,35 @@ impl State {
                 holdings: BTreeMap::new(),
                 records: Vec::new(),
                 paid: BTreeMap::new(),
+                terms,
+                called: 0,
+                settled: None,
             },
         );
-        Ok(())
+    }
+
+    /// REF-1 and REF-3: `asset` exists and has not been sold.
+    fn unsold_asset(&self, asset: &str) -> Res<&Asset> {
+        let a = self
+            .assets
+            .get(asset)
+            .ok_or_else(|| Finding::new(Rule::Ref1, "body.asset", format!("no asset {asset}")))?;
+        if let Some(sale) = &a.sale {
+            return Err(Finding::new(
+                Rule::Ref3,
+                "body.asset",
+                format!("{asset} was sold on {}", sale.date),
+            ));
+        }
+        Ok(a)
+    }
+
+    /// The agreement renting `asset` on `date`, if one is active (spec
+    /// 10.3.10).
+    fn active_agreement<'a>(&'a self, asset: &'a Asset, date: Date) -> Option<&'a str> {
+        let current = asset.agreement.as_deref()?;
+        let a = &self.agreements[current];
+        (a.ended.is_none() && a.last_due() >= date).then_some(current)
     }
 
     fn bond_sale(&mut self, doc: &Document, b: &Fields<'_>) -> Res<()> {
@@ -1218,6 +1407,13 @@ impl State {
             .series
             .get_mut(&id)
             .ok_or_else(|| Finding::new(Rule::Ref1, "body.series", format!("no series {id}")))?;
+        if let Some(d) = s.settled {
+            return Err(Finding::new(
+                Rule::Ref3,
+                "body.series",
+                format!("{id} was settled by the sale of its asset on {d}"),
+            ));
+        }
         if s.sold + units > s.units {
             return Err(
                 Finding::new(Rule::Sch2, "body.units", "more units sold than issued")
@@ -1338,15 +1534,19 @@ impl State {
             "agreement",
             &id,
         )?;
-        if let Some(current) = &a.agreement {
-            let other = &self.agreements[current];
-            if other.ended.is_none() && other.last_due() >= doc.date {
-                return Err(Finding::new(
-                    Rule::Ref3,
-                    "body.asset",
-                    format!("{asset} is rented under {current}"),
-                ));
-            }
+        if let Some(current) = self.active_agreement(a, doc.date) {
+            return Err(Finding::new(
+                Rule::Ref3,
+                "body.asset",
+                format!("{asset} is rented under {current}"),
+            ));
+        }
+        if let Some(sale) = &a.sale {
+            return Err(Finding::new(
+                Rule::Ref3,
+                "body.asset",
+                format!("{asset} was sold on {}", sale.date),
+            ));
         }
         for (i, g) in guarantees.iter().enumerate() {
             if self.series[g].asset != asset {
@@ -1463,16 +1663,11 @@ impl State {
         let id = b.id("id")?;
         let purpose = b.choice(
             "purpose",
-            &[
-                "asset_purchase",
-                "coupon",
-                "dividend",
-                "expense",
-                "income",
-                "principal",
-                "refund",
-                "rent",
-            ],
+            if doc.v >= 2 {
+                &PURPOSES_V2
+            } else {
+                &PURPOSES_V2[..8]
+            },
         )?;
         let target = match purpose {
             "rent" => {
@@ -1507,6 +1702,20 @@ impl State {
                 let r = b.object("ref", &["asset"])?;
                 Target::Purchase {
                     asset: r.id("asset")?,
+                }
+            }
+            "proceeds" => {
+                let r = b.object("ref", &["asset", "holder"])?;
+                Target::Proceeds {
+                    asset: r.id("asset")?,
+                    holder: r.key("holder")?,
+                }
+            }
+            "redemption" => {
+                let r = b.object("ref", &["call", "holder"])?;
+                Target::Redemption {
+                    call: r.id("call")?,
+                    holder: r.key("holder")?,
                 }
             }
             _ => {
@@ -1549,6 +1758,7 @@ impl State {
     /// What `target` (a payment that passed every check) paid, its names
     /// interned; `payout` is what [`State::authorise`] found for a dividend.
     fn record(&mut self, target: &Target, payout: Option<usize>) -> Paid {
+        let index = |i: Option<usize>| u32::try_from(i.expect("authorised")).expect("a list index");
         let small = |n: usize| u16::try_from(n).expect("at most MAX_COUNT");
         match target {
             Target::Rent {
@@ -1583,6 +1793,14 @@ impl State {
                     payout: u32::try_from(index).expect("at most MAX_MEMBERS"),
                 }
             }
+            Target::Proceeds { asset, .. } => Paid::Proceeds {
+                asset: self.names.intern(asset),
+                share: index(payout),
+            },
+            Target::Redemption { call, .. } => Paid::Redemption {
+                call: self.names.intern(call),
+                holder: index(payout),
+            },
         }
     }
 
@@ -1608,12 +1826,19 @@ impl State {
             Target::Approval { approval } if !self.approvals.contains_key(approval) => {
                 missing("body.ref.approval", "approval", approval)
             }
+            Target::Proceeds { asset, .. } if !self.assets.contains_key(asset) => {
+                missing("body.ref.asset", "asset", asset)
+            }
+            Target::Redemption { call, .. } if !self.calls.contains_key(call) => {
+                missing("body.ref.call", "call", call)
+            }
             _ => Ok(()),
         }
     }
 
     /// PAY-1 for a payment of `amount` on `date` (REF-1 already holds);
-    /// for a dividend, the index of its payout in the close.
+    /// for a dividend, the index of its payout in the close; for proceeds
+    /// or a redemption, the index of the share or the holder.
     fn authorise(&self, target: &Target, amount: i128, date: Date) -> Res<Option<usize>> {
         let pay1 = |detail: String| Finding::new(Rule::Pay1, "body.amount", detail);
         match target {
@@ -1680,6 +1905,13 @@ impl State {
                 let s = self.series.get(series).ok_or_else(|| {
                     Finding::new(Rule::Ref1, "body.ref.series", format!("no series {series}"))
                 })?;
+                if let Some(d) = s.settled {
+                    return Err(Finding::new(
+                        Rule::Pay1,
+                        "body.ref.series",
+                        format!("{series} was settled by the sale of its asset on {d}"),
+                    ));
+                }
                 let r = s.rows.get(*row).ok_or_else(|| {
                     Finding::new(
                         Rule::Pay1,
@@ -1748,6 +1980,66 @@ impl State {
                         .numbers(room, amount));
                 }
                 Ok(None)
+            }
+            Target::Proceeds { asset, holder } => {
+                let Some(sale) = &self.assets[asset].sale else {
+                    return Err(Finding::new(
+                        Rule::Pay1,
+                        "body.ref.asset",
+                        format!("{asset} has not been sold"),
+                    ));
+                };
+                let i = sale
+                    .shares
+                    .binary_search_by(|x| x.holder.cmp(holder))
+                    .ok()
+                    .filter(|&i| sale.shares[i].amount > 0)
+                    .ok_or_else(|| {
+                        Finding::new(
+                            Rule::Pay1,
+                            "body.ref.holder",
+                            format!("the sale of {asset} owes this holder nothing"),
+                        )
+                    })?;
+                if sale.paid[i] != 0 {
+                    return Err(pay1(format!(
+                        "this holder's share of the sale of {asset} is already paid"
+                    )));
+                }
+                let due = sale.shares[i].amount;
+                if amount != due {
+                    return Err(pay1(format!("the holder's share of the sale of {asset}"))
+                        .numbers(due, amount));
+                }
+                Ok(Some(i))
+            }
+            Target::Redemption { call, holder } => {
+                let c = &self.calls[call];
+                let i = c
+                    .holders
+                    .binary_search_by(|x| x.0.cmp(holder))
+                    .ok()
+                    .filter(|&i| c.price > 0 && c.holders[i].1 > 0)
+                    .ok_or_else(|| {
+                        Finding::new(
+                            Rule::Pay1,
+                            "body.ref.holder",
+                            format!("the call {call} owes this holder nothing"),
+                        )
+                    })?;
+                let (_, units, paid) = c.holders[i];
+                if paid != 0 {
+                    return Err(pay1(format!(
+                        "this holder's redemption under {call} is already paid"
+                    )));
+                }
+                let due = units as i128 * c.price as i128;
+                if amount != due {
+                    return Err(
+                        pay1(format!("{units} units × {} per unit", c.price)).numbers(due, amount)
+                    );
+                }
+                Ok(Some(i))
             }
         }
     }
@@ -1826,6 +2118,20 @@ impl State {
                     .expect("authorised")
                     .spent += amount
             }
+            Paid::Proceeds { asset, share } => {
+                self.assets
+                    .get_mut(self.names.resolve(asset))
+                    .and_then(|a| a.sale.as_mut())
+                    .expect("authorised")
+                    .paid[share as usize] += amount
+            }
+            Paid::Redemption { call, holder } => {
+                self.calls
+                    .get_mut(self.names.resolve(call))
+                    .expect("authorised")
+                    .holders[holder as usize]
+                    .2 += amount
+            }
         }
     }
 
@@ -1835,7 +2141,8 @@ impl State {
         let start = Date::from_month_index(period, 1).expect("in range");
         let p = &self.periods;
         let get = |m: &BTreeMap<i64, i128>| m.get(&period).copied().unwrap_or(0);
-        let mut service = 0i128;
+        // calls count as service due on their date (spec 11.2, 13.3)
+        let mut service = get(&p.called);
         for s in self.series.values() {
             for (row, r) in s.rows.iter().enumerate() {
                 if r.due.month_index() == period {
@@ -1864,6 +2171,9 @@ impl State {
             reserve_bps: self.settings().reserve_bps,
             days,
             period_days: crate::protocol::date::days_in_month(start.year(), start.month()) as i64,
+            drawn: get(&p.drawn),
+            reserve_balance: p.reserve,
+            covers_deficit: self.settings().reserve_covers_deficit,
         }
     }
 
@@ -1871,7 +2181,11 @@ impl State {
         let signed = |k: &str| b.int(k, -MAX_AMOUNT, MAX_AMOUNT);
         let carry_in = signed("carry_in")?;
         let carry_out = signed("carry_out")?;
+        // A version-1 close declares no reserve figures: they must be 0.
+        let v2 = doc.v >= 2;
+        let covered = if v2 { b.amount("covered", 0)? } else { 0 };
         let dividend = b.amount("dividend", 0)?;
+        let drawn = if v2 { b.amount("drawn", 0)? } else { 0 };
         let expenses = signed("expenses")?;
         let income = signed("income")?;
         let member_days = b.int("member_days", 0, MAX_AMOUNT)?;
@@ -1899,6 +2213,11 @@ impl State {
         let pool = b.amount("pool", 0)?;
         let rent = signed("rent")?;
         let reserve = b.amount("reserve", 0)?;
+        let reserve_balance = if v2 {
+            Some(b.amount("reserve_balance", 0)?)
+        } else {
+            None
+        };
         let service = b.amount("service", 0)?;
         self.decision(doc, self.settings().thresholds.close, None)?;
         let next = self.periods.next;
@@ -1927,37 +2246,56 @@ impl State {
                 format!("a close of {} is dated {end} or later", month_name(period)),
             ));
         }
-        let want = dividend::compute(&self.close_inputs(period));
-        let declared: [(&str, i128, i128); 11] = [
-            ("carry_in", want.carry_in, carry_in as i128),
-            ("carry_out", want.carry_out, carry_out as i128),
-            ("dividend", want.dividend, dividend as i128),
-            ("expenses", want.expenses, expenses as i128),
-            ("income", want.income, income as i128),
-            ("member_days", want.member_days as i128, member_days as i128),
-            ("net", want.net, net as i128),
-            ("pool", want.pool, pool as i128),
-            ("rent", want.rent, rent as i128),
-            ("reserve", want.reserve, reserve as i128),
-            ("service", want.service, service as i128),
+        let mut want = dividend::compute(&self.close_inputs(period));
+        want.v2 = v2;
+        let balance = reserve_balance.map(|_| want.reserve_balance);
+        let declared: [(&str, Option<i128>, Option<i128>); 14] = [
+            ("carry_in", Some(want.carry_in), Some(carry_in as i128)),
+            ("carry_out", Some(want.carry_out), Some(carry_out as i128)),
+            ("covered", Some(want.covered), Some(covered as i128)),
+            ("dividend", Some(want.dividend), Some(dividend as i128)),
+            ("drawn", Some(want.drawn), Some(drawn as i128)),
+            ("expenses", Some(want.expenses), Some(expenses as i128)),
+            ("income", Some(want.income), Some(income as i128)),
+            (
+                "member_days",
+                Some(want.member_days as i128),
+                Some(member_days as i128),
+            ),
+            ("net", Some(want.net), Some(net as i128)),
+            ("pool", Some(want.pool), Some(pool as i128)),
+            ("rent", Some(want.rent), Some(rent as i128)),
+            ("reserve", Some(want.reserve), Some(reserve as i128)),
+            ("reserve_balance", balance, reserve_balance.map(i128::from)),
+            ("service", Some(want.service), Some(service as i128)),
         ];
         for (k, e, g) in &declared {
-            if e != g {
-                return Err(Finding::new(
-                    Rule::Div2,
-                    format!("body.{k}"),
-                    format!("{k} of {}", month_name(period)),
-                )
-                .numbers(*e, *g));
+            if let (Some(e), Some(g)) = (e, g)
+                && e != g
+            {
+                let detail = if v2 {
+                    format!("{k} of {}", month_name(period))
+                } else {
+                    format!(
+                        "{k} of {}; a version 1 close declares none, so it is 0",
+                        month_name(period)
+                    )
+                };
+                return Err(
+                    Finding::new(Rule::Div2, format!("body.{k}"), detail).numbers(*e, *g)
+                );
             }
         }
         compare_payouts(&want, &payouts)?;
         let p = &mut self.periods;
         p.carry = want.carry_out;
+        p.reserve = want.reserve_balance;
         p.next = period + 1;
         p.rent.remove(&period);
         p.income.remove(&period);
         p.expenses.remove(&period);
+        p.called.remove(&period);
+        p.drawn.remove(&period);
         p.paid.insert(period, vec![0; want.eligible()]);
         p.closes.insert(period, Arc::new(want));
         Ok(())
@@ -1995,8 +2333,70 @@ impl State {
     }
 }
 
-/// The body members of each kind, in canonical order.
-fn names(kind: Kind) -> Vec<&'static str> {
+/// The payment purposes: version 1's eight, then the two version 2 adds.
+const PURPOSES_V2: [&str; 10] = [
+    "asset_purchase",
+    "coupon",
+    "dividend",
+    "expense",
+    "income",
+    "principal",
+    "refund",
+    "rent",
+    "proceeds",
+    "redemption",
+];
+
+/// The most grace days a series may give (spec 13.1).
+pub const MAX_GRACE_DAYS: i64 = 366;
+
+/// Reads a version-2 charter's or amendment's reserve policy (spec 13.1):
+/// (`reserve_covers_deficit`, whether `sale_surplus` is "income").
+fn reserve_policy(b: &Fields<'_>) -> Res<(bool, bool)> {
+    let covers = b.bool("reserve_covers_deficit")?;
+    let to_income = b.choice("sale_surplus", &["income", "reserve"])? == "income";
+    Ok((covers, to_income))
+}
+
+/// A `schedule` member: rows `{coupon, due, principal}` (spec 10.3.7).
+fn read_schedule(b: &Fields<'_>) -> Res<Vec<Row>> {
+    let rows_v = b.array("schedule", 0, MAX_COUNT as usize)?;
+    let mut rows = Vec::with_capacity(rows_v.len());
+    for (i, v) in rows_v.iter().enumerate() {
+        let r = Fields::open(
+            v,
+            &format!("body.schedule[{i}]"),
+            &["coupon", "due", "principal"],
+        )?;
+        rows.push(Row {
+            coupon: r.amount("coupon", 0)?,
+            due: r.date("due")?,
+            principal: r.amount("principal", 0)?,
+        });
+    }
+    Ok(rows)
+}
+
+/// The body members of each kind in a document of version `v`, in
+/// canonical order.
+fn names(kind: Kind, v: i64) -> Vec<&'static str> {
+    let mut n = names_v1(kind);
+    if v >= 2 {
+        let extra: &[&str] = match kind {
+            Kind::Charter | Kind::CharterAmendment => &["reserve_covers_deficit", "sale_surplus"],
+            Kind::BondSeries => &["call_premium_bps", "callable", "grace_days"],
+            Kind::PeriodClose => &["covered", "drawn", "reserve_balance"],
+            _ => &[],
+        };
+        n.extend_from_slice(extra);
+        n.sort_unstable();
+    }
+    n
+}
+
+/// The body members of each kind under version 1, and of the kinds version
+/// 2 adds, in canonical order.
+fn names_v1(kind: Kind) -> Vec<&'static str> {
     match kind {
         Kind::Charter => vec![
             "bonds_transferable",
@@ -2062,6 +2462,34 @@ fn names(kind: Kind) -> Vec<&'static str> {
             "reserve",
             "service",
         ],
+        Kind::AssetSale => vec![
+            "asset",
+            "buyer",
+            "distribution",
+            "price",
+            "surplus",
+            "text",
+            "written_down",
+        ],
+        Kind::BondCall => vec!["call", "holders", "price", "series"],
+        Kind::ReserveDraw => vec!["amount", "draw", "purpose"],
+        Kind::Auction => vec![
+            "amortisation",
+            "asset",
+            "call_premium_bps",
+            "callable",
+            "closes",
+            "face",
+            "first_due",
+            "grace_days",
+            "max_rate_bps",
+            "payments",
+            "series",
+            "text",
+            "units",
+        ],
+        Kind::Bid => vec!["auction", "bid", "bidder", "rate_bps", "units"],
+        Kind::AuctionResult => vec!["allocations", "auction", "rate_bps", "schedule"],
     }
 }
 
@@ -2330,13 +2758,31 @@ pub enum Arrear {
         coupon: i128,
         principal: i128,
         days: i64,
+        /// The series' grace days (spec 13.4): more days than this is a
+        /// default.
+        grace_days: i64,
     },
+}
+
+impl Arrear {
+    /// Days in default (spec 13.4): bond service unpaid more than the
+    /// series' grace days after it was due; `None` for rent and for bond
+    /// service still within its grace.
+    pub fn default_days(&self) -> Option<i64> {
+        match self {
+            Arrear::Bond {
+                days, grace_days, ..
+            } if days > grace_days => Some(days - grace_days),
+            _ => None,
+        }
+    }
 }
 
 impl State {
     /// Rent and bond service due on or before the last date and not fully
     /// paid, in a fixed order: rent by agreement and instalment, then bonds by
-    /// series, row and holder.
+    /// series, row and holder. Bond arrears past their grace days are
+    /// defaults ([`Arrear::default_days`]).
     pub fn arrears(&self) -> Vec<Arrear> {
         let Some(as_of) = self.as_of else {
             return Vec::new();
@@ -2361,7 +2807,9 @@ impl State {
                 }
             }
         }
-        for (id, s) in &self.series {
+        // a settled series owes nothing more as rows: its sale's split
+        // settled what was unpaid (spec 13.2)
+        for (id, s) in self.series.iter().filter(|(_, s)| s.settled.is_none()) {
             for (row, holders) in s.records.iter().enumerate() {
                 let r = s.rows[row];
                 for (holder, units) in holders {
@@ -2377,6 +2825,7 @@ impl State {
                             coupon,
                             principal,
                             days: days(r.due),
+                            grace_days: s.terms.grace_days,
                         });
                     }
                 }

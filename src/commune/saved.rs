@@ -8,9 +8,10 @@
 //! When a list, or a listed field's type, changes, bump
 //! [`crate::audit::statefile::FORMAT_VERSION`].
 
+use super::collateral::Share;
 use super::{
-    Agreement, Approval, Asset, Member, Paid, PaymentRecord, Periods, Row, Series, Settings, State,
-    Thresholds,
+    Agreement, Approval, Asset, Auction, Bid, Call, Draw, Member, Paid, PaymentRecord, Periods, Row,
+    Sale, Series, Settings, State, Terms, Thresholds,
 };
 use crate::protocol::date::Date;
 use crate::protocol::persist::{persist_enum, persist_struct};
@@ -28,6 +29,10 @@ persist_struct!(State {
     series,
     agreements,
     approvals,
+    calls,
+    auctions,
+    bids,
+    draws,
     payment_ids,
     payments,
     names,
@@ -45,6 +50,8 @@ persist_struct!(Settings {
     reserve_bps,
     thresholds,
     treasurers,
+    surplus_to_income,
+    reserve_covers_deficit,
 });
 
 persist_struct!(Thresholds {
@@ -66,6 +73,63 @@ persist_struct!(Asset {
     price,
     purchased,
     agreement,
+    sale,
+});
+
+persist_struct!(Sale {
+    date,
+    buyer,
+    price,
+    shares,
+    paid,
+    surplus,
+    written_down,
+});
+
+persist_struct!(Share {
+    holder,
+    claim,
+    amount,
+});
+
+persist_struct!(Call {
+    series,
+    date,
+    price,
+    holders,
+});
+
+persist_struct!(Auction {
+    asset,
+    terms,
+    face,
+    first_due,
+    payments,
+    linear,
+    max_rate_bps,
+    closes,
+    units,
+    bids,
+    settled,
+});
+
+persist_struct!(Bid {
+    id,
+    bidder,
+    rate_bps,
+    units,
+});
+
+persist_struct!(Terms {
+    grace_days,
+    callable,
+    call_premium_bps,
+});
+
+persist_struct!(Draw {
+    date,
+    amount,
+    purpose,
 });
 
 persist_struct!(Row {
@@ -84,6 +148,9 @@ persist_struct!(Series {
     holdings,
     records,
     paid,
+    terms,
+    called,
+    settled,
 });
 
 persist_struct!(Agreement {
@@ -117,6 +184,8 @@ persist_enum!(Paid {
     3 => Purchase { asset },
     4 => Approval { approval },
     5 => Dividend { period, payout },
+    6 => Proceeds { asset, share },
+    7 => Redemption { call, holder },
 });
 
 persist_struct!(Periods {
@@ -127,6 +196,9 @@ persist_struct!(Periods {
     expenses,
     closes,
     paid,
+    called,
+    drawn,
+    reserve,
 });
 
 impl State {
@@ -175,6 +247,25 @@ impl State {
         for (id, s) in &self.series {
             if !self.assets.contains_key(&s.asset) || s.records.len() > s.rows.len() {
                 return fail(format!("series {id}"));
+            }
+        }
+        for (id, a) in &self.assets {
+            if a.sale.as_ref().is_some_and(|s| s.paid.len() != s.shares.len()) {
+                return fail(format!("the sale of {id}"));
+            }
+        }
+        for (id, c) in &self.calls {
+            if !self.series.contains_key(&c.series) {
+                return fail(format!("call {id}"));
+            }
+        }
+        for (id, a) in &self.auctions {
+            let bids_known = a
+                .bids
+                .iter()
+                .all(|b| self.bids.get(&b.id).is_some_and(|x| x == id));
+            if !self.assets.contains_key(&a.asset) || !bids_known || a.first_due.day() > 28 {
+                return fail(format!("auction {id}"));
             }
         }
         for (id, a) in &self.agreements {
@@ -234,6 +325,21 @@ impl State {
                     .paid
                     .get(&i64::from(period))
                     .is_some_and(|paid| (payout as usize) < paid.len()),
+                Paid::Proceeds { asset, share } => {
+                    name(asset)
+                        && self
+                            .assets
+                            .get(self.names.resolve(asset))
+                            .and_then(|a| a.sale.as_ref())
+                            .is_some_and(|s| (share as usize) < s.paid.len())
+                }
+                Paid::Redemption { call, holder } => {
+                    name(call)
+                        && self
+                            .calls
+                            .get(self.names.resolve(call))
+                            .is_some_and(|c| (holder as usize) < c.holders.len())
+                }
                 Paid::Income => true,
             };
             if !ok {

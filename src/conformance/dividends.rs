@@ -538,7 +538,7 @@ pub(crate) fn table() -> Value {
     let inputs = |money: [i128; 5], reserve_bps, list: &[(&str, i64)], period_days| {
         let [rent, income, service, expenses, carry_in] = money;
         let days = days(list);
-        Inputs { rent, income, service, expenses, carry_in, reserve_bps, days, period_days }
+        Inputs { rent, income, service, expenses, carry_in, reserve_bps, days, period_days, ..Inputs::default() }
     };
     // (name, comment, [rent, income, service, expenses, carry in], reserve bps, days, period days)
     #[rustfmt::skip]
@@ -620,6 +620,7 @@ pub(crate) fn check_row(r: &Object) -> Result<(), String> {
         reserve_bps: num("reserve_bps")? as i64,
         period_days: num("period_days")? as i64,
         days,
+        ..Inputs::default()
     };
     let got = dividend::figures_value(0, &dividend::compute(&inputs));
     if r.get("expect") != Some(&got) {

@@ -221,6 +221,8 @@ pub struct Scanned {
     pub commune: Hash,
     pub date: Date,
     pub kind: Kind,
+    /// The document's version (`v`).
+    pub v: i64,
     /// The body's span in the line.
     pub body: std::ops::Range<usize>,
     /// The signatures' span in the vector [`scan_entry`] appended them to.
@@ -249,6 +251,7 @@ impl Scanned {
 /// [`parse_entry`], which gives the exact verdict. `Some` only for lines
 /// [`parse_entry`] accepts, with the same fields: a canonical entry line is
 /// exactly `{"doc":{"body":…,"commune":"…","date":"…","kind":"…","sigs":[…],"v":1},"prev":"…","seq":n}`
+/// (or `"v":2`)
 /// (spec 6.1, members in canonical order), so matching that shape and
 /// checking each piece is canonical is the same check.
 pub fn scan_entry(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
@@ -318,7 +321,19 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
         return None;
     }
     let v_start = at;
-    lit(&mut at, b",\"v\":1}")?;
+    lit(&mut at, b",\"v\":")?;
+    let v = match line.get(at) {
+        Some(b'1') => 1,
+        Some(b'2') => 2,
+        _ => return None,
+    };
+    at += 1;
+    lit(&mut at, b"}")?;
+    // DOC-3: a kind of a later version than the document's is refused by
+    // the full parser.
+    if kind.since() > v {
+        return None;
+    }
     let doc_end = at;
     lit(&mut at, b",\"prev\":\"")?;
     let prev = Hash(crate::protocol::b64::decode_bytes::<32>(fixed(
@@ -341,20 +356,23 @@ fn scan(line: &[u8], sigs: &mut Vec<document::Signature>) -> Option<Scanned> {
         commune,
         date,
         kind,
+        v,
         body,
         sigs: first..sigs.len(),
     })
 }
 
 /// The document's canonical bytes without `sigs`, as two slices of its/// The document's canonical bytes without `sigs`, as two slices of its
-/// canonical entry line: `{"doc":{"body":…,"kind":"…"` and `,"v":1}`. Every
+/// canonical entry line: `{"doc":{"body":…,"kind":"…"` and `,"v":1}` (or 2). Every
 /// signature object is exactly `{"key":"<43>","sig":"<86>"}` (ENC-9), so the
 /// `sigs` member's span follows from their number; the boundaries are
 /// checked, and `None` means "re-encode instead". Spec 5.3: the canonical
 /// encoding of the envelope without `sigs` is exactly these bytes.
 fn unsigned_doc_slices(line: &[u8], sigs: usize) -> Option<(&[u8], &[u8])> {
     const PREV: &[u8] = b",\"prev\":\"";
-    const V: &[u8] = b",\"v\":1}";
+    const V1: &[u8] = b",\"v\":1}";
+    const V2: &[u8] = b",\"v\":2}";
+    const V: usize = V1.len();
     const SIGS: &[u8] = b",\"sigs\":[";
     let start = b"{\"doc\":".len();
     let tail_from = line.len().checked_sub(80)?.max(start);
@@ -362,11 +380,11 @@ fn unsigned_doc_slices(line: &[u8], sigs: usize) -> Option<(&[u8], &[u8])> {
         + line[tail_from..]
             .windows(PREV.len())
             .rposition(|w| w == PREV)?;
-    let v_start = doc_end.checked_sub(V.len())?;
+    let v_start = doc_end.checked_sub(V)?;
     let sigs_start = v_start.checked_sub(SIGS.len() + 149 * sigs)?;
     if sigs == 0
         || !line.starts_with(b"{\"doc\":{\"body\":")
-        || &line[v_start..doc_end] != V
+        || (&line[v_start..doc_end] != V1 && &line[v_start..doc_end] != V2)
         || &line[sigs_start..sigs_start + SIGS.len()] != SIGS
         || line[v_start - 1] != b']'
         || sigs_start < start

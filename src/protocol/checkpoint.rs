@@ -21,6 +21,10 @@ use crate::protocol::sig;
 pub const SIGNATURE_TAG: &[u8] = b"commonstock v1 checkpoint signature";
 
 /// The checkpoint members, in canonical order.
+/// The version checkpoints and fork proofs carry: protocol version 2 left
+/// their format as version 1 defined it (spec/README.md).
+pub const VERSION: i64 = 1;
+
 const MEMBERS: [&str; 5] = ["commune", "head", "sigs", "size", "v"];
 const PROOF_MEMBERS: [&str; 6] = ["a", "b", "entries_a", "entries_b", "position", "v"];
 
@@ -100,7 +104,7 @@ impl Checkpoint {
                 return Err(document::type_error(Rule::Ckp1, &at(k), want, get(k)));
             }
         }
-        if get("v").as_i64() != Some(document::VERSION) {
+        if get("v").as_i64() != Some(VERSION) {
             return Err(Error::new(Rule::Ckp1, at("v"), "version must be 1"));
         }
         let size = get("size").as_i64().unwrap();
@@ -136,7 +140,7 @@ impl Checkpoint {
         o.insert("head", Value::from(self.head.to_b64()));
         o.insert("sigs", document::signatures_value(&self.sigs));
         o.insert("size", Value::Int(self.size as i64));
-        o.insert("v", Value::Int(document::VERSION));
+        o.insert("v", Value::Int(VERSION));
         Value::Object(o)
     }
 
@@ -238,7 +242,7 @@ impl ForkProof {
             .as_object()
             .ok_or_else(|| document::type_error(Rule::Frk1, "", "object", &v))?;
         document::exact_members(obj, &PROOF_MEMBERS, Rule::Frk1, "")?;
-        if obj.get("v").and_then(Value::as_i64) != Some(document::VERSION) {
+        if obj.get("v").and_then(Value::as_i64) != Some(VERSION) {
             return Err(Error::new(Rule::Frk1, "v", "version must be 1"));
         }
         let position = obj
@@ -290,7 +294,7 @@ impl ForkProof {
         o.insert("entries_a", run(&self.entries_a)?);
         o.insert("entries_b", run(&self.entries_b)?);
         o.insert("position", Value::Int(self.position as i64));
-        o.insert("v", Value::Int(document::VERSION));
+        o.insert("v", Value::Int(VERSION));
         let mut b = canonical::encode(&Value::Object(o));
         b.push(b'\n');
         Ok(b)

@@ -21,8 +21,9 @@ use crate::protocol::hash::{self, Hash};
 use crate::protocol::rule::Rule;
 use crate::protocol::{b64, sig};
 
-/// The protocol version this crate implements.
-pub const VERSION: i64 = 1;
+/// The highest protocol version this crate implements (spec/README.md):
+/// documents carry `"v":1` or `"v":2` (DOC-2).
+pub const VERSION: i64 = 2;
 
 /// The most signatures one document may carry (LIM-3).
 pub const MAX_SIGNATURES: usize = 65_536;
@@ -34,7 +35,7 @@ pub const SIGNATURE_TAG: &[u8] = b"commonstock v1 document signature";
 const MEMBERS: [&str; 6] = ["body", "commune", "date", "kind", "sigs", "v"];
 
 macro_rules! kinds {
-    ($( $var:ident = $name:literal ),* $(,)?) => {
+    ($( $var:ident = $name:literal, $since:literal ),* $(,)?) => {
         /// A kind of document.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Kind { $($var),* }
@@ -48,6 +49,12 @@ macro_rules! kinds {
                 match self { $(Kind::$var => $name),* }
             }
 
+            /// The protocol version that defines the kind: a document of
+            /// this kind carries at least this `v` (DOC-3).
+            pub fn since(self) -> i64 {
+                match self { $(Kind::$var => $since),* }
+            }
+
             pub fn from_name(name: &str) -> Option<Kind> {
                 match name { $($name => Some(Kind::$var),)* _ => None }
             }
@@ -56,22 +63,29 @@ macro_rules! kinds {
 }
 
 kinds! {
-    Charter = "charter",
-    CharterAmendment = "charter_amendment",
-    Admission = "admission",
-    Exit = "exit",
-    KeyRotation = "key_rotation",
-    KeyRecovery = "key_recovery",
-    AssetAcquisition = "asset_acquisition",
-    BondSeries = "bond_series",
-    BondSale = "bond_sale",
-    BondTransfer = "bond_transfer",
-    RentalAgreement = "rental_agreement",
-    RentalEnd = "rental_end",
-    ExpenseApproval = "expense_approval",
-    Payment = "payment",
-    Reversal = "reversal",
-    PeriodClose = "period_close",
+    Charter = "charter", 1,
+    CharterAmendment = "charter_amendment", 1,
+    Admission = "admission", 1,
+    Exit = "exit", 1,
+    KeyRotation = "key_rotation", 1,
+    KeyRecovery = "key_recovery", 1,
+    AssetAcquisition = "asset_acquisition", 1,
+    BondSeries = "bond_series", 1,
+    BondSale = "bond_sale", 1,
+    BondTransfer = "bond_transfer", 1,
+    RentalAgreement = "rental_agreement", 1,
+    RentalEnd = "rental_end", 1,
+    ExpenseApproval = "expense_approval", 1,
+    Payment = "payment", 1,
+    Reversal = "reversal", 1,
+    PeriodClose = "period_close", 1,
+    // version 2 (spec/13-collateral.md)
+    AssetSale = "asset_sale", 2,
+    BondCall = "bond_call", 2,
+    ReserveDraw = "reserve_draw", 2,
+    Auction = "auction", 2,
+    Bid = "bid", 2,
+    AuctionResult = "auction_result", 2,
 }
 
 impl fmt::Display for Kind {
@@ -90,6 +104,9 @@ pub struct Signature {
 /// A document: the envelope with its body and signatures.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Document {
+    /// The protocol version the document follows (`v`, DOC-2): it selects
+    /// the kinds and the body schemas of chapter 10 and 13 that apply.
+    pub v: i64,
     pub commune: Hash,
     pub kind: Kind,
     pub date: Date,
@@ -270,15 +287,24 @@ pub(crate) fn insert_signature(sigs: &mut Vec<Signature>, s: Signature) -> Resul
 }
 
 impl Document {
-    /// A new unsigned document.
+    /// A new unsigned document of the lowest version that defines `kind`
+    /// (see [`Document::version`] for another).
     pub fn new(commune: Hash, kind: Kind, date: Date, body: Object) -> Self {
         Document {
+            v: kind.since(),
             commune,
             kind,
             date,
             body,
             sigs: Vec::new(),
         }
+    }
+
+    /// The same document under protocol version `v` (its body's schema is
+    /// that version's).
+    pub fn version(mut self, v: i64) -> Self {
+        self.v = v;
+        self
     }
 
     /// Reads a document from a parsed JSON value, checking the envelope:
@@ -329,16 +355,26 @@ impl Document {
             }
         }
         let version = get("v").as_i64().unwrap();
-        if version != VERSION {
+        if !(1..=VERSION).contains(&version) {
             return Err(Error::new(
                 Rule::Doc2,
                 "v",
-                format!("version {version}, expected {VERSION}"),
+                format!("version {version}, expected 1 to {VERSION}"),
             ));
         }
         let kind_name = get("kind").as_str().unwrap();
         let kind = Kind::from_name(kind_name)
             .ok_or_else(|| Error::new(Rule::Doc3, "kind", format!("unknown kind {kind_name:?}")))?;
+        if kind.since() > version {
+            return Err(Error::new(
+                Rule::Doc3,
+                "kind",
+                format!(
+                    "{kind_name:?} is a kind of version {}, not of version {version}",
+                    kind.since()
+                ),
+            ));
+        }
         let commune = Hash(binary::<32>(get("commune"), "commune", Rule::Doc1)?);
         let date = Date::parse(get("date").as_str().unwrap())
             .map_err(|e| Error::new(Rule::Enc10, "date", e.detail))?;
@@ -348,6 +384,7 @@ impl Document {
         };
         let body = get("body").as_object().unwrap().clone();
         Ok(Document {
+            v: version,
             commune,
             kind,
             date,
@@ -363,7 +400,7 @@ impl Document {
         o.insert("commune", Value::from(self.commune.to_b64()));
         o.insert("date", Value::from(self.date.to_string()));
         o.insert("kind", Value::from(self.kind.name()));
-        o.insert("v", Value::Int(VERSION));
+        o.insert("v", Value::Int(self.v));
         Value::Object(o)
     }
 

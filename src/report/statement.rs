@@ -149,6 +149,7 @@ fn arrear_value(a: &Arrear) -> Value {
             coupon,
             principal,
             days,
+            grace_days,
         } => obj(vec![
             ("type", Value::from("bond")),
             ("series", Value::from(series.as_str())),
@@ -158,6 +159,8 @@ fn arrear_value(a: &Arrear) -> Value {
             ("coupon", money(*coupon)),
             ("principal", money(*principal)),
             ("days", Value::Int(*days)),
+            ("grace_days", Value::Int(*grace_days)),
+            ("default_days", Value::Int(a.default_days().unwrap_or(0))),
         ]),
     }
 }
@@ -254,12 +257,17 @@ pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
                 coupon,
                 principal,
                 days,
+                grace_days,
             } => writeln!(
                 out,
-                "  bond   {series} row {row} due {due} to {}: coupon {}, principal {} owed, {days} days",
+                "  bond   {series} row {row} due {due} to {}: coupon {}, principal {} owed, {days} days{}",
                 &b64::encode(holder)[..8],
                 m(*coupon),
-                m(*principal)
+                m(*principal),
+                match a.default_days() {
+                    Some(d) => format!(" — IN DEFAULT for {d} days (grace {grace_days})"),
+                    None => String::new(),
+                }
             )?,
         }
     }
