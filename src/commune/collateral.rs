@@ -173,6 +173,17 @@ mod tests {
         assert_eq!((s.surplus, s.written_down), (0, 200));
     }
 
+    /// spec 13.2, the worked example.
+    #[test]
+    fn spec_worked_example() {
+        let s = split(1_000, &[(k(1), 1_514), (k(2), 757)]);
+        let amounts: Vec<i128> = s.shares.iter().map(|x| x.amount).collect();
+        assert_eq!(amounts, [667, 333]);
+        assert_eq!((s.surplus, s.written_down), (0, 1_271));
+        // spec 13.3
+        assert_eq!(call_price(10_000 - 2 * 1_428, 150), 7_251);
+    }
+
     #[test]
     fn remainders_decide_before_keys() {
         // price 10, claims 3 (k1), 4 (k2), 7 (k3), total 14: 30/14 = 2 r 2,

@@ -425,7 +425,7 @@ mod tests {
         assert_eq!(paid + f.reserve + f.carry_out, 3 * max);
     }
 
-    /// spec 11.6, example 4: a deficit covered from the reserve.
+    /// spec 11.6, example 4: a deficit covered from the reserve, and a draw.
     #[test]
     fn the_policy_covers_a_deficit_as_far_as_the_reserve_goes() {
         let base = Inputs {
@@ -454,13 +454,15 @@ mod tests {
             ..base.clone()
         });
         assert_eq!((f.covered, f.net, f.reserve, f.reserve_balance), (100, 0, 0, 150));
-        // a draw adds to the net like income; the reserve set aside grows the balance
+        // a draw (which took 50 from the balance when applied) adds to the
+        // net like income; the reserve set aside grows the balance
         let f = compute(&Inputs {
             service: 0,
             drawn: 50,
+            reserve_balance: 200,
             ..base
         });
-        assert_eq!((f.net, f.reserve, f.pool, f.reserve_balance), (150, 15, 135, 265));
+        assert_eq!((f.net, f.reserve, f.pool, f.reserve_balance), (150, 15, 135, 215));
     }
 
     #[test]

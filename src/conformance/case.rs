@@ -101,6 +101,7 @@ pub fn layer_of(rule: &str) -> &'static str {
         "SCH" => "schedules",
         "PAY" | "BAL" => "balances",
         "DIV" => "dividends",
+        "LIQ" | "CAL" | "RES" | "AUC" => "collateral",
         _ => "unknown",
     }
 }

@@ -389,7 +389,7 @@ fn documents_table(f: &Fixture) -> Value {
         ("signature_not_object", sigs(&|v| v[0] = s("x")), "DOC-1"),
         ("signature_missing_sig", sig(0, &|o| drop(o.remove("sig"))), "DOC-1"),
         ("version_0", edit(&|o| set(o, "v", Value::Int(0))), "DOC-2"),
-        ("version_before_kind", edit(&|o| { set(o, "v", Value::Int(2)); set(o, "kind", s("x")) }), "DOC-2"),
+        ("version_before_kind", edit(&|o| { set(o, "v", Value::Int(3)); set(o, "kind", s("x")) }), "DOC-2"),
         ("unknown_kind", edit(&|o| set(o, "kind", s("Payment"))), "DOC-3"),
         ("kind_before_commune", edit(&|o| { set(o, "kind", s("x")); set(o, "commune", s("A")) }), "DOC-3"),
         ("commune_short", edit(&|o| set(o, "commune", s("AAAA"))), "ENC-9"),
