@@ -68,11 +68,15 @@ pub(crate) fn draft(a: DraftArgs) -> Res<ExitCode> {
             .map_err(|e| usage(format!("--set {s}: {e}")))?;
     }
     let mut body = body.finish();
-    if let (Kind::PeriodClose, Some(c)) = (kind, &chain) {
-        draft::fill_period_close(&mut body, &c.state, date);
+    let v = if a.v2 { 2 } else { kind.since() };
+    if let Some(c) = &chain {
+        if kind == Kind::PeriodClose {
+            draft::fill_period_close(&mut body, &c.state, date, v >= 2);
+        }
+        draft::fill_computed(kind, &mut body, &c.state, date);
     }
-    let doc =
-        draft::document(kind, date, body, chain.as_ref().and_then(|c| c.commune)).map_err(|e| {
+    let doc = draft::document(kind, date, body, chain.as_ref().and_then(|c| c.commune), v)
+        .map_err(|e| {
             match e {
                 draft::Error::Input(m) => usage(m),
                 draft::Error::Rule(f) => {

@@ -244,6 +244,10 @@ pub struct DraftArgs {
     /// The kind of document (`commonstock help draft KIND` lists its fields).
     #[arg(value_parser = kind_names())]
     pub(crate) kind: String,
+    /// Draft a version-2 document (spec/README.md, Versioning); the kinds
+    /// of version 2 are always version 2.
+    #[arg(long)]
+    pub(crate) v2: bool,
     /// The document's date, YYYY-MM-DD.
     #[arg(long, required_unless_present = "fields")]
     pub(crate) date: Option<String>,
@@ -299,6 +303,10 @@ Values of --set PATH=VALUE:
 PATH is dotted (ref.agreement=lease-1); PATH[]=V appends to a list, kept
 sorted as the spec requires. A bond series' schedule is computed from its
 terms when not given. A charter's commune id is computed from its body.
+From the chain, what the rules determine is filled in when not given: a
+period close's figures (empty body), an asset sale's distribution, surplus
+and written_down (give asset and price), a call's price (give series), an
+auction result's rate_bps, allocations and schedule (give auction).
 
 Examples:
   commonstock draft charter --date 2025-01-01 -s name=Orchard -s bylaws=@bylaws.txt \\

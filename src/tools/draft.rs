@@ -5,12 +5,15 @@
 //!
 //! Drafting is generic over kinds: the body is whatever the assignments
 //! build, and [`commune::check_body`] judges it, so a kind added to the
-//! commune rules can be drafted with no change here. Three things are
-//! computed rather than typed, because no person should have to:
-//! a charter's commune id (the hash of its body, §6.3), a bond series'
-//! `schedule` when it is not given (SCH-1 fixes it from the terms), and a
+//! commune rules can be drafted with no change here. What the rules
+//! determine is computed rather than typed, because no person should have
+//! to: a charter's commune id (the hash of its body, §6.3), a bond series'
+//! `schedule` when it is not given (SCH-1 fixes it from the terms), a
 //! period close's figures when its body is empty (DIV-2 and DIV-3 fix them
-//! from the chain; [`fill_period_close`]).
+//! from the chain; [`fill_period_close`]), and, from the chain, an asset
+//! sale's split of its price, a call's price, and an auction's clearing
+//! rate, allocations and schedule (LIQ-2, CAL-2, AUC-3, AUC-4, SCH-1;
+//! [`fill_computed`], spec/13-collateral.md).
 //!
 //! Assignment values ([`parse_value`]):
 //!
@@ -257,9 +260,16 @@ fn obj_get_mut<'a>(o: &'a mut Object, k: &str) -> Option<&'a mut Value> {
 fn sort_key(v: &Value) -> (Vec<u8>, i64) {
     match v {
         Value::Str(s) => (s.as_bytes().to_vec(), 0),
-        Value::Object(o) => match (o.get("member"), o.get("from")) {
-            (Some(Value::Str(m)), _) => (m.as_bytes().to_vec(), 0),
-            (_, Some(Value::Int(f))) => (Vec::new(), *f),
+        Value::Object(o) => match (o.get("member"), o.get("from"), o.get("holder"), o.get("bid")) {
+            (Some(Value::Str(m)), ..) => (m.as_bytes().to_vec(), 0),
+            (_, Some(Value::Int(f)), ..) => (Vec::new(), *f),
+            // keys sort by their bytes, not their base64url text (COM-4)
+            (_, _, Some(Value::Str(k)), _) => (
+                crate::protocol::b64::decode::<32>(k)
+                    .map_or_else(|_| k.as_bytes().to_vec(), |b| b.to_vec()),
+                0,
+            ),
+            (.., Some(Value::Str(b))) => (b.as_bytes().to_vec(), 0),
             _ => (canonical::encode(v), 0),
         },
         _ => (canonical::encode(v), 0),
@@ -315,7 +325,25 @@ fn section(kind: Kind) -> &'static str {
         Kind::Payment => "spec 10.3.13",
         Kind::Reversal => "spec 10.3.15",
         Kind::PeriodClose => "spec 11.4",
+        Kind::AssetSale => "spec 14.2",
+        Kind::BondCall => "spec 14.3",
+        Kind::ReserveDraw => "spec 14.5",
+        Kind::Auction | Kind::Bid | Kind::AuctionResult => "spec 14.6",
     }
+}
+
+fn schedule_value(rows: &[commune::Row]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|r| {
+                let mut o = Object::new();
+                o.insert("coupon", Value::Int(r.coupon));
+                o.insert("due", Value::from(r.due.to_string()));
+                o.insert("principal", Value::Int(r.principal));
+                Value::Object(o)
+            })
+            .collect(),
+    )
 }
 
 /// Fills in a bond series' schedule from its terms when it is missing
@@ -351,42 +379,130 @@ pub fn fill_schedule(body: &mut Object) {
     {
         return;
     }
-    let rows = commune::schedule(linear, face, n, rate, first_due)
-        .into_iter()
-        .map(|r| {
-            let mut o = Object::new();
-            o.insert("coupon", Value::Int(r.coupon));
-            o.insert("due", Value::from(r.due.to_string()));
-            o.insert("principal", Value::Int(r.principal));
-            Value::Object(o)
-        })
-        .collect();
-    body.insert("schedule", Value::Array(rows));
+    let rows = commune::schedule(linear, face, n, rate, first_due);
+    body.insert("schedule", schedule_value(&rows));
+}
+
+/// Fills in what the collateral rules determine from the chain (spec
+/// chapter 13), each member only when it is missing, and only when what it
+/// follows from is there:
+///
+/// - `asset_sale` with `asset` and `price`: `distribution`, `surplus` and
+///   `written_down`, the split of the price among the bondholders' claims
+///   on `date` (LIQ-2);
+/// - `bond_call` with `series`: `price`, the principal outstanding per
+///   unit on `date` plus the series' premium (CAL-2);
+/// - `auction_result` with `auction`: `rate_bps`, `allocations` and
+///   `schedule`, cleared from the bids so far (AUC-3, AUC-4, SCH-1).
+pub fn fill_computed(kind: Kind, body: &mut Object, state: &commune::State, date: Date) {
+    let id = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    match kind {
+        Kind::AssetSale => {
+            let (Some(asset), Some(price)) = (id("asset"), body.get("price").and_then(Value::as_i64))
+            else {
+                return;
+            };
+            if body.get("distribution").is_some()
+                || !state.assets.contains_key(&asset)
+                || !(0..=commune::MAX_AMOUNT).contains(&price)
+            {
+                return;
+            }
+            let split = state.sale_split(&asset, date, price);
+            let int = |n: i128| Value::Int(i64::try_from(n).unwrap_or(i64::MAX));
+            let list = split
+                .shares
+                .iter()
+                .map(|x| {
+                    let mut o = Object::new();
+                    o.insert("amount", int(x.amount));
+                    o.insert("claim", int(x.claim));
+                    o.insert("holder", Value::from(crate::protocol::b64::encode(&x.holder)));
+                    Value::Object(o)
+                })
+                .collect();
+            body.insert("distribution", Value::Array(list));
+            if body.get("surplus").is_none() {
+                body.insert("surplus", int(split.surplus));
+            }
+            if body.get("written_down").is_none() {
+                body.insert("written_down", int(split.written_down));
+            }
+        }
+        Kind::BondCall => {
+            if body.get("price").is_some() {
+                return;
+            }
+            if let Some(price) = id("series").and_then(|s| state.call_price_of(&s, date)) {
+                body.insert("price", Value::Int(i64::try_from(price).unwrap_or(i64::MAX)));
+            }
+        }
+        Kind::AuctionResult => {
+            let Some(auction) = id("auction") else {
+                return;
+            };
+            let (Some(a), Some(c)) = (state.auctions.get(&auction), state.clearing(&auction))
+            else {
+                return;
+            };
+            if body.get("rate_bps").is_none() {
+                body.insert("rate_bps", Value::Int(c.rate_bps));
+            }
+            if body.get("allocations").is_none() {
+                let mut list: Vec<(&str, i64)> = a
+                    .bids
+                    .iter()
+                    .zip(&c.units)
+                    .filter(|(_, u)| **u > 0)
+                    .map(|(b, u)| (b.id.as_str(), *u))
+                    .collect();
+                list.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
+                let list = list
+                    .into_iter()
+                    .map(|(b, u)| {
+                        let mut o = Object::new();
+                        o.insert("bid", Value::from(b));
+                        o.insert("units", Value::Int(u));
+                        Value::Object(o)
+                    })
+                    .collect();
+                body.insert("allocations", Value::Array(list));
+            }
+            if body.get("schedule").is_none() {
+                let rows = commune::schedule(a.linear, a.face, a.payments, c.rate_bps, a.first_due);
+                body.insert("schedule", schedule_value(&rows));
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Fills in a period close when its body is empty: the figures of the next
 /// period to close, as the rules compute them from `state` on `date` (spec
 /// §11.3), so that members review and sign what the verifier will
-/// recompute.
-pub fn fill_period_close(body: &mut Object, state: &commune::State, date: Date) {
+/// recompute; a version-2 body (with the reserve's figures) when `v2`.
+pub fn fill_period_close(body: &mut Object, state: &commune::State, date: Date, v2: bool) {
     if !body.is_empty() || state.settings.is_none() {
         return;
     }
     let mut st = state.clone();
     st.advance(date);
     let period = st.periods.next;
-    let figures = crate::commune::dividend::compute(&st.close_inputs(period));
+    let mut figures = crate::commune::dividend::compute(&st.close_inputs(period));
+    figures.v2 = v2;
     *body = crate::commune::dividend::close_body(period, &figures);
 }
 
 /// Builds the unsigned document and checks its body's own rules (spec
 /// §10.1 steps 1 and 2). `commune` is the chain's id; `None` for a charter,
-/// whose id is computed from its body.
+/// whose id is computed from its body. The document's version is `v`, or
+/// the version that defines `kind` if that is later (DOC-3).
 pub fn document(
     kind: Kind,
     date: Date,
     mut body: Object,
     commune: Option<Hash>,
+    v: i64,
 ) -> Result<Document, Error> {
     if kind == Kind::BondSeries {
         fill_schedule(&mut body);
@@ -402,7 +518,7 @@ pub fn document(
             )));
         }
     };
-    let doc = Document::new(commune, kind, date, body);
+    let doc = Document::new(commune, kind, date, body).version(v.max(kind.since()));
     commune::check_body(&doc).map_err(Error::Rule)?;
     Ok(doc)
 }
