@@ -478,3 +478,26 @@ fn errors_say_what_is_wrong() {
     let e = statefile::load(std::path::Path::new("/nonexistent/state")).unwrap_err();
     assert!(matches!(e, Error::Io(_)));
 }
+
+/// The chain of a conformance case (its data, after the header).
+fn case_chain(name: &str) -> Vec<u8> {
+    let bytes = std::fs::read(format!("test-vectors/chains/{name}.case")).unwrap();
+    let at = bytes.windows(2).position(|w| w == b"\n\n").unwrap();
+    bytes[at + 2..].to_vec()
+}
+
+#[test]
+fn a_saved_file_resumes_across_sales_calls_draws_and_auctions() {
+    // version 2 (spec chapter 13): every split of the three collateral
+    // stories, so every new part of the state goes through a file
+    for name in [
+        "valid_collateral_default_and_sale",
+        "valid_collateral_call_and_reserve",
+        "valid_collateral_auction",
+    ] {
+        let bytes = case_chain(name);
+        let n = run(&bytes, Run::default()).report.entries as usize;
+        let splits: Vec<usize> = (1..=n).collect();
+        resumes_to_the_full_audit(&bytes, &splits, name);
+    }
+}
