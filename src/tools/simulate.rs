@@ -12,6 +12,15 @@
 //! is reversed, bonds change hands, expenses are approved and paid; when a
 //! series is redeemed the asset is rented again without a guarantee.
 //!
+//! With [`Params::collateral`] (the example), the story also uses protocol
+//! version 2 (spec/13-collateral.md): the series are callable, with grace
+//! days; a version-2 amendment lets the reserve cover deficits; units of
+//! series 2 are called early and redeemed; the renters of asset 3 stop
+//! paying, its series defaults, the lease is ended and the asset sold for
+//! less than its bondholders' claims, the price split among them; a fourth
+//! asset is funded by a series sold at auction; and money is drawn from
+//! the reserve by decision for an expense.
+//!
 //! Every document is checked by [`State::apply`] as it is made: a generator
 //! bug panics instead of writing a chain that does not audit clean.
 //!
@@ -56,6 +65,8 @@ pub struct Params {
     /// (minor units; 0 for none), so that a large commune has a dividend
     /// to pay every member.
     pub income_per_member: i64,
+    /// The version-2 collateral story of the example (see the module doc).
+    pub collateral: bool,
 }
 
 impl Params {
@@ -71,6 +82,7 @@ impl Params {
             start: Date::new(2024, 1, 1).expect("valid"),
             decision_bps: None,
             income_per_member: 0,
+            collateral: true,
         }
     }
 
@@ -91,6 +103,7 @@ impl Params {
             start: Date::new(2024, 1, 1).expect("valid"),
             decision_bps: Some(10),
             income_per_member: 2_000,
+            collateral: false,
         }
     }
 
@@ -154,6 +167,13 @@ pub struct Commune {
     generation: u64,
     /// Bond service due and not yet paid: (series, row, holder, purpose, amount).
     unpaid_service: Vec<(String, usize, [u8; 32], &'static str, i64)>,
+    /// Redemptions of calls not yet paid: (call, holder, amount).
+    unpaid_redemptions: Vec<(String, [u8; 32], i64)>,
+    /// Whether the renters of asset 3 have stopped paying (the collateral
+    /// story): neither its rent nor its series' service is paid.
+    defaulting: bool,
+    /// Whether closes are of version 2 (after the version-2 amendment).
+    v2_closes: bool,
     /// When streaming: where the lines go instead of the builder.
     out: Option<Stream>,
 }
@@ -260,7 +280,22 @@ impl Commune {
         exclude: Option<&str>,
         parties: &[&SecretKey],
     ) -> Document {
-        let mut doc = Document::new(self.commune, kind, date, body);
+        self.sign_v(kind, date, body, bps, exclude, parties, kind.since())
+    }
+
+    /// [`Commune::sign`] for a document of version `v`.
+    #[allow(clippy::too_many_arguments)]
+    fn sign_v(
+        &self,
+        kind: Kind,
+        date: Date,
+        body: Object,
+        bps: Option<i64>,
+        exclude: Option<&str>,
+        parties: &[&SecretKey],
+        v: i64,
+    ) -> Document {
+        let mut doc = Document::new(self.commune, kind, date, body).version(v);
         if let Some(bps) = bps {
             let voters: Vec<String> = self
                 .current()
@@ -303,7 +338,21 @@ impl Commune {
             ("purpose", s(purpose)),
             ("ref", Value::Object(reference)),
         ]);
-        let doc = self.sign(Kind::Payment, date, body, None, None, &[self.treasurer()]);
+        // the purposes version 2 adds are version-2 payments
+        let v = if matches!(purpose, "proceeds" | "redemption") {
+            2
+        } else {
+            1
+        };
+        let doc = self.sign_v(
+            Kind::Payment,
+            date,
+            body,
+            None,
+            None,
+            &[self.treasurer()],
+            v,
+        );
         self.push(doc);
     }
 
@@ -485,7 +534,7 @@ impl Commune {
                 ]))
             })
             .collect();
-        let body = obj(vec![
+        let mut body = obj(vec![
             ("amortisation", s(if linear { "linear" } else { "bullet" })),
             ("asset", s(&asset)),
             ("face", Value::Int(face)),
@@ -500,7 +549,17 @@ impl Commune {
             ),
             ("units", Value::Int(units)),
         ]);
-        let doc = self.sign(Kind::BondSeries, day(12), body, Some(t.bond), None, &[]);
+        // the example's series are version 2: callable at 1 % over the
+        // principal outstanding, a week's grace (spec 13.1)
+        let v = if self.p.collateral {
+            body.insert("call_premium_bps", Value::Int(CALL_PREMIUM_BPS));
+            body.insert("callable", Value::Bool(true));
+            body.insert("grace_days", Value::Int(GRACE_DAYS));
+            2
+        } else {
+            1
+        };
+        let doc = self.sign_v(Kind::BondSeries, day(12), body, Some(t.bond), None, &[], v);
         self.push(doc);
 
         // Sales: outside holders, and one member buying under their own key.
@@ -547,13 +606,7 @@ impl Commune {
 
         // The rent: the smallest constant that covers the service month by
         // month, plus a tenth for the members.
-        let mut cum = 0i128;
-        let mut need = 0i128;
-        for (k, r) in rows.iter().enumerate() {
-            cum += units as i128 * (r.coupon + r.principal) as i128;
-            need = need.max((cum + k as i128) / (k as i128 + 1));
-        }
-        let rent = (need + need / 10) as i64;
+        let rent = covering_rent(units, &rows);
         let renters = self.renters(i);
         let body = lease_body(
             &format!("lease-{}", i + 1),
@@ -654,6 +707,10 @@ impl Commune {
                 // still unpaid when the chain ends: shows as arrears
                 continue;
             }
+            if self.defaulting && id == "lease-3" {
+                // the renters of asset 3 have stopped paying
+                continue;
+            }
             if id == "lease-1" && k == 4 {
                 // paid three weeks late
                 late.push((Date::new(d.year(), d.month(), 25).expect("valid"), id, k));
@@ -674,10 +731,11 @@ impl Commune {
         let mut todo = Vec::new();
         for (id, s_) in &self.state.series {
             for (row, r) in s_.rows.iter().enumerate() {
-                if r.due != d {
+                // (a settled series' later rows have no holders of record)
+                let Some(records) = s_.records.get(row).filter(|_| r.due == d) else {
                     continue;
-                }
-                for (holder, units) in &s_.records[row] {
+                };
+                for (holder, units) in records {
                     todo.push((id.clone(), row, *holder, *units, *r));
                 }
             }
@@ -698,7 +756,10 @@ impl Commune {
     fn pay_service(&mut self, d: Date) {
         let owed = std::mem::take(&mut self.unpaid_service);
         for (id, row, holder, purpose, amount) in owed {
-            if self.state.cash < amount as i128 {
+            if self.state.series[&id].settled.is_some() {
+                continue; // settled by the sale of its asset (spec 13.2)
+            }
+            if self.state.cash < amount as i128 || (self.defaulting && id == "series-3") {
                 self.unpaid_service.push((id, row, holder, purpose, amount));
                 continue;
             }
@@ -708,6 +769,15 @@ impl Commune {
                 ("series", s(&id)),
             ]);
             self.payment(d, purpose, amount, reference);
+        }
+        let owed = std::mem::take(&mut self.unpaid_redemptions);
+        for (call, holder, amount) in owed {
+            if self.state.cash < amount as i128 {
+                self.unpaid_redemptions.push((call, holder, amount));
+                continue;
+            }
+            let reference = obj(vec![("call", s(&call)), ("holder", key_value(&holder))]);
+            self.payment(d, "redemption", amount, reference);
         }
     }
 
@@ -809,6 +879,10 @@ impl Commune {
             if m == 19 {
                 self.exit(day(20), true);
             }
+            // from the 21st (the 11th for the auction): the version-2 story
+            if self.p.collateral {
+                self.collateral_events(m, first);
+            }
             // late payments whose day has come
             let (now, later): (Vec<_>, Vec<_>) =
                 late.drain(..).partition(|(d, _, _)| *d <= day(28));
@@ -857,15 +931,17 @@ impl Commune {
     /// pays every dividend on `pay`.
     fn close(&mut self, d: Date, pay: Date) {
         let period = self.state.periods.next;
-        let f = dividend::compute(&self.state.close_inputs(period));
+        let mut f = dividend::compute(&self.state.close_inputs(period));
+        f.v2 = self.v2_closes;
         let body = dividend::close_body(period, &f);
-        let doc = self.sign(
+        let doc = self.sign_v(
             Kind::PeriodClose,
             d,
             body,
             Some(self.thresholds().close),
             None,
             &[],
+            if f.v2 { 2 } else { 1 },
         );
         self.push(doc);
         for p in f.payouts() {
@@ -900,6 +976,327 @@ impl Commune {
         let doc = self.sign(Kind::BondTransfer, d, body, None, None, &[&from_key, &to]);
         self.holders.push(Holder { key: to });
         self.push(doc);
+    }
+}
+
+/// The call premium of the example's series (spec 13.1).
+const CALL_PREMIUM_BPS: i64 = 100;
+/// The grace days of the example's series (spec 13.4).
+const GRACE_DAYS: i64 = 7;
+
+/// The smallest constant rent that covers a series' service month by month
+/// (`units` × each row), plus a tenth for the members.
+fn covering_rent(units: i64, rows: &[commune::Row]) -> i64 {
+    let mut cum = 0i128;
+    let mut need = 0i128;
+    for (k, r) in rows.iter().enumerate() {
+        cum += units as i128 * (r.coupon + r.principal) as i128;
+        need = need.max((cum + k as i128) / (k as i128 + 1));
+    }
+    (need + need / 10) as i64
+}
+
+impl Commune {
+    /// The version-2 events of the example's story in month `m` (starting
+    /// `first`): on the 21st and later (the 11th to the 20th for the
+    /// auction, in a month with no other event after the 10th).
+    fn collateral_events(&mut self, m: i64, first: Date) {
+        let day = |n| Date::new(first.year(), first.month(), n).expect("valid");
+        match m {
+            12 => self.reserve_policy(day(21)),
+            15 => self.call(day(21)),
+            // the renters of asset 3 stop paying from the next month
+            17 => self.defaulting = true,
+            19 => self.liquidate(day(21)),
+            21 => self.auction(first),
+            24 => self.draw(day(21)),
+            _ => {}
+        }
+    }
+
+    /// A version-2 amendment: the settings as they are, and the reserve
+    /// covers deficits; a sale's surplus goes to the reserve.
+    fn reserve_policy(&mut self, d: Date) {
+        let st = self.state.settings.clone().expect("chartered");
+        let t = &st.thresholds;
+        let mut thresholds = Object::new();
+        for (k, v) in [
+            ("admission", t.admission),
+            ("amendment", t.amendment),
+            ("asset", t.asset),
+            ("bond", t.bond),
+            ("close", t.close),
+            ("expense", t.expense),
+            ("expulsion", t.expulsion),
+            ("key_recovery", t.key_recovery),
+            ("rental", t.rental),
+        ] {
+            thresholds.insert(k, Value::Int(v));
+        }
+        let body = obj(vec![
+            ("bonds_transferable", Value::Bool(st.bonds_transferable)),
+            ("bylaws", key_value(&st.bylaws)),
+            ("reserve_bps", Value::Int(st.reserve_bps)),
+            ("reserve_covers_deficit", Value::Bool(true)),
+            ("sale_surplus", s("reserve")),
+            ("thresholds", Value::Object(thresholds)),
+            (
+                "treasurers",
+                Value::Array(st.treasurers.iter().map(|t| s(t)).collect()),
+            ),
+        ]);
+        let doc = self.sign_v(
+            Kind::CharterAmendment,
+            d,
+            body,
+            Some(st.thresholds.amendment),
+            None,
+            &[],
+            2,
+        );
+        self.push(doc);
+        self.v2_closes = true;
+    }
+
+    /// Calls half the units of series 2's first outside holder.
+    fn call(&mut self, d: Date) {
+        let series = "series-2";
+        let (holder, units) = {
+            let s_ = &self.state.series[series];
+            let (k, u) = s_
+                .holdings
+                .iter()
+                .find(|(k, u)| **u > 1 && self.holders.iter().any(|h| &h.key.public_key() == *k))
+                .expect("an outside holder");
+            (*k, u / 2)
+        };
+        let price = self.state.call_price_of(series, d).expect("a series") as i64;
+        let body = obj(vec![
+            ("call", s("call-1")),
+            (
+                "holders",
+                Value::Array(vec![Value::Object(obj(vec![
+                    ("holder", key_value(&holder)),
+                    ("units", Value::Int(units)),
+                ]))]),
+            ),
+            ("price", Value::Int(price)),
+            ("series", s(series)),
+        ]);
+        let doc = self.sign(Kind::BondCall, d, body, Some(self.thresholds().bond), None, &[]);
+        self.push(doc);
+        self.unpaid_redemptions
+            .push(("call-1".to_string(), holder, units * price));
+        self.pay_service(d);
+    }
+
+    /// Asset 3's series is in default: the lease is ended for default, the
+    /// asset sold for three quarters of the bondholders' claims, and the
+    /// price paid out to them as the split gives it.
+    fn liquidate(&mut self, d: Date) {
+        let body = obj(vec![("agreement", s("lease-3")), ("reason", s("default"))]);
+        let doc = self.sign(Kind::RentalEnd, d, body, Some(self.thresholds().rental), None, &[]);
+        self.push(doc);
+        let sale_day = Date::new(d.year(), d.month(), 22).expect("valid");
+        let total: i128 = self
+            .state
+            .sale_split("asset-3", sale_day, 0)
+            .shares
+            .iter()
+            .map(|x| x.claim)
+            .sum();
+        // three quarters of the claims, and a unit for the rounding to place
+        let price = (total * 3 / 4) as i64 + 1;
+        let split = self.state.sale_split("asset-3", sale_day, price);
+        let list = split
+            .shares
+            .iter()
+            .map(|x| {
+                Value::Object(obj(vec![
+                    ("amount", Value::Int(x.amount as i64)),
+                    ("claim", Value::Int(x.claim as i64)),
+                    ("holder", key_value(&x.holder)),
+                ]))
+            })
+            .collect();
+        let body = obj(vec![
+            ("asset", s("asset-3")),
+            ("buyer", s("Genossenschaft Druck & Satz eG")),
+            ("distribution", Value::Array(list)),
+            ("price", Value::Int(price)),
+            ("surplus", Value::Int(split.surplus as i64)),
+            (
+                "text",
+                Value::from(hash::text(b"sale of asset-3").to_b64()),
+            ),
+            ("written_down", Value::Int(split.written_down as i64)),
+        ]);
+        let doc = self.sign(Kind::AssetSale, sale_day, body, Some(self.thresholds().asset), None, &[]);
+        self.push(doc);
+        self.defaulting = false;
+        let pay_day = Date::new(d.year(), d.month(), 23).expect("valid");
+        for x in &split.shares {
+            let reference = obj(vec![("asset", s("asset-3")), ("holder", key_value(&x.holder))]);
+            self.payment(pay_day, "proceeds", x.amount as i64, reference);
+        }
+    }
+
+    /// Asset 4, funded by a series sold at auction: four outside bids, the
+    /// marginal one filled in part, the schedule at the clearing rate, the
+    /// purchase and a lease that covers the service.
+    fn auction(&mut self, first: Date) {
+        let day = |n| Date::new(first.year(), first.month(), n).expect("valid");
+        let (asset, series) = ("asset-4", "series-4");
+        let (units, face, payments) = (30i64, 100_000i64, 12i64);
+        let t = self.thresholds();
+        let body = obj(vec![
+            ("asset", s(asset)),
+            ("description", Value::from(ASSETS[3])),
+            ("price", Value::Int(units * face)),
+            (
+                "text",
+                Value::from(hash::text(format!("purchase of {asset}").as_bytes()).to_b64()),
+            ),
+        ]);
+        let doc = self.sign(Kind::AssetAcquisition, day(11), body, Some(t.asset), None, &[]);
+        self.push(doc);
+        let first_due = commune::add_months(day(10), 1);
+        let body = obj(vec![
+            ("amortisation", s("linear")),
+            ("asset", s(asset)),
+            ("call_premium_bps", Value::Int(CALL_PREMIUM_BPS)),
+            ("callable", Value::Bool(true)),
+            ("closes", Value::from(day(18).to_string())),
+            ("face", Value::Int(face)),
+            ("first_due", Value::from(first_due.to_string())),
+            ("grace_days", Value::Int(GRACE_DAYS)),
+            ("max_rate_bps", Value::Int(900)),
+            ("payments", Value::Int(payments)),
+            ("series", s(series)),
+            (
+                "text",
+                Value::from(hash::text(format!("terms of {series}").as_bytes()).to_b64()),
+            ),
+            ("units", Value::Int(units)),
+        ]);
+        let doc = self.sign(Kind::Auction, day(11), body, Some(t.bond), None, &[]);
+        self.push(doc);
+        // lowest rates first: 500 × 10, 600 × 15, then 650 × 12 gets the 5
+        // left (the clearing rate); 700 × 10 gets nothing
+        for (n, (rate, bid_units)) in [(650, 12), (500, 10), (600, 15), (700, 10)]
+            .into_iter()
+            .enumerate()
+        {
+            let k = self.secret("bidder", n as u64);
+            let body = obj(vec![
+                ("auction", s(series)),
+                ("bid", Value::from(format!("bid-{}", n + 1))),
+                ("bidder", key_value(&k.public_key())),
+                ("rate_bps", Value::Int(rate)),
+                ("units", Value::Int(bid_units)),
+            ]);
+            let doc = self.sign(Kind::Bid, day(12 + n as u8), body, None, None, &[&k]);
+            self.push(doc);
+            self.holders.push(Holder { key: k });
+        }
+        let c = self.state.clearing(series).expect("bids");
+        let a = &self.state.auctions[series];
+        let mut allocations: Vec<(String, i64)> = a
+            .bids
+            .iter()
+            .zip(&c.units)
+            .filter(|(_, u)| **u > 0)
+            .map(|(b, u)| (b.id.clone(), *u))
+            .collect();
+        allocations.sort();
+        let rows = commune::schedule(true, face, payments, c.rate_bps, first_due);
+        let body = obj(vec![
+            (
+                "allocations",
+                Value::Array(
+                    allocations
+                        .iter()
+                        .map(|(b, u)| {
+                            Value::Object(obj(vec![("bid", s(b)), ("units", Value::Int(*u))]))
+                        })
+                        .collect(),
+                ),
+            ),
+            ("auction", s(series)),
+            ("rate_bps", Value::Int(c.rate_bps)),
+            (
+                "schedule",
+                Value::Array(
+                    rows.iter()
+                        .map(|r| {
+                            Value::Object(obj(vec![
+                                ("coupon", Value::Int(r.coupon)),
+                                ("due", Value::from(r.due.to_string())),
+                                ("principal", Value::Int(r.principal)),
+                            ]))
+                        })
+                        .collect(),
+                ),
+            ),
+        ]);
+        let doc = self.sign(Kind::AuctionResult, day(19), body, None, None, &[self.treasurer()]);
+        self.push(doc);
+        self.payment(
+            day(19),
+            "asset_purchase",
+            units * face,
+            obj(vec![("asset", s(asset))]),
+        );
+        let renters = self.renters(3);
+        let body = lease_body(
+            "lease-4",
+            asset,
+            &[series],
+            payments,
+            covering_rent(units, &rows),
+            &renters,
+            commune::add_months(day(5), 1),
+            &format!("lease of {asset}"),
+        );
+        let parties: Vec<SecretKey> = renters
+            .iter()
+            .map(|r| SecretKey::from_seed(*self.keys[r].seed()))
+            .collect();
+        let refs: Vec<&SecretKey> = parties.iter().collect();
+        let doc = self.sign(Kind::RentalAgreement, day(20), body, Some(t.rental), None, &refs);
+        self.push(doc);
+    }
+
+    /// Draws from the reserve, by decision, for tools, and pays them.
+    fn draw(&mut self, d: Date) {
+        let amount = (self.state.periods.reserve / 2).min(80_000) as i64;
+        if amount == 0 {
+            return;
+        }
+        let t = self.thresholds();
+        let body = obj(vec![
+            ("amount", Value::Int(amount)),
+            ("draw", s("tools")),
+            ("purpose", s("tools for the wood workshop")),
+        ]);
+        let doc = self.sign(Kind::ReserveDraw, d, body, Some(t.expense), None, &[]);
+        self.push(doc);
+        let body = obj(vec![
+            ("amount", Value::Int(amount)),
+            ("approval", s("workshop-tools")),
+            ("payee", s("Werkzeughandel Süd")),
+            ("purpose", s("tools for the wood workshop")),
+        ]);
+        let doc = self.sign(Kind::ExpenseApproval, d, body, Some(t.expense), None, &[]);
+        self.push(doc);
+        if self.state.cash >= amount as i128 {
+            self.payment(
+                Date::new(d.year(), d.month(), 22).expect("valid"),
+                "expense",
+                amount,
+                obj(vec![("approval", s("workshop-tools"))]),
+            );
+        }
     }
 }
 
@@ -1006,6 +1403,9 @@ fn new(p: &Params) -> Commune {
         next_payment: 0,
         generation: 0,
         unpaid_service: Vec::new(),
+        unpaid_redemptions: Vec::new(),
+        defaulting: false,
+        v2_closes: false,
         out: None,
     }
 }
