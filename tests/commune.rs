@@ -480,14 +480,14 @@ fn no_payment_without_authority() {
         (f.expected, f.found, f.difference()),
         (Some(room), Some(room + 1), Some(1))
     );
-    // a coupon of the wrong amount: series-3's row 1 to an outside holder
+    // a coupon of the wrong amount: series-4's row 1 to an outside holder
     let st = example().state();
-    let s3 = &st.series["series-3"];
+    let s3 = &st.series["series-4"];
     let (holder, units) = s3.records[0].iter().next().map(|(k, u)| (*k, *u)).unwrap();
     let reference = obj(vec![
         ("holder", Value::from(b64::encode(&holder))),
         ("row", Value::Int(1)),
-        ("series", s("series-3")),
+        ("series", s("series-4")),
     ]);
     // already paid in the example
     let right = units * s3.rows[0].coupon;
@@ -585,7 +585,7 @@ fn bond_transfers_need_both_parties_and_the_charter() {
     let holder = example()
         .holder_keys()
         .find(|k| {
-            st.series["series-3"]
+            st.series["series-4"]
                 .holdings
                 .get(&k.public_key())
                 .is_some_and(|u| *u > 0)
@@ -594,7 +594,7 @@ fn bond_transfers_need_both_parties_and_the_charter() {
     let to = fresh(5);
     let body = obj(vec![
         ("from", key(holder)),
-        ("series", s("series-3")),
+        ("series", s("series-4")),
         ("to", key(&to)),
         ("units", Value::Int(1)),
     ]);
@@ -603,10 +603,10 @@ fn bond_transfers_need_both_parties_and_the_charter() {
         &[by(Kind::BondTransfer, body.clone(), &[holder])],
         Rule::Aut3,
     );
-    let held = st.series["series-3"].holdings[&holder.public_key()];
+    let held = st.series["series-4"].holdings[&holder.public_key()];
     let too_many = obj(vec![
         ("from", key(holder)),
-        ("series", s("series-3")),
+        ("series", s("series-4")),
         ("to", key(&to)),
         ("units", Value::Int(held + 1)),
     ]);

@@ -575,9 +575,18 @@ fn dividend_inputs() -> impl Strategy<Value = commonstock::dividend::Inputs> {
         0i64..=10_000,
         28i64..=31,
         proptest::collection::vec(0i64..=31, 0..40),
+        // the reserve (spec 11.3): drawn, the balance, the charter's policy
+        (0i128..=MAX_INT as i128, 0i128..=MAX_INT as i128, any::<bool>()),
     )
         .prop_map(
-            |((rent, income, service, expenses), carry_in, reserve_bps, period_days, days)| {
+            |(
+                (rent, income, service, expenses),
+                carry_in,
+                reserve_bps,
+                period_days,
+                days,
+                (drawn, reserve_balance, covers_deficit),
+            )| {
                 commonstock::dividend::Inputs {
                     rent,
                     income,
@@ -592,6 +601,9 @@ fn dividend_inputs() -> impl Strategy<Value = commonstock::dividend::Inputs> {
                         .filter(|(_, d)| *d > 0)
                         .collect(),
                     period_days,
+                    drawn,
+                    reserve_balance,
+                    covers_deficit,
                 }
             },
         )
@@ -604,7 +616,20 @@ proptest! {
     fn dividends_neither_lose_nor_create_a_unit(inputs in dividend_inputs()) {
         let f = commonstock::dividend::compute(&inputs);
         let paid: i128 = f.payouts().map(|p| p.amount).sum();
-        prop_assert_eq!(f.net, inputs.rent + inputs.income - inputs.service - inputs.expenses + inputs.carry_in);
+        let base = inputs.rent + inputs.income - inputs.service - inputs.expenses
+            + inputs.carry_in + inputs.drawn;
+        prop_assert_eq!(f.net, base + f.covered);
+        // the reserve covers a deficit only under the policy, only as far as
+        // the balance goes, never beyond 0; its balance is an account
+        prop_assert!(f.covered >= 0 && f.covered <= inputs.reserve_balance);
+        if !inputs.covers_deficit || base >= 0 {
+            prop_assert_eq!(f.covered, 0);
+        } else {
+            prop_assert_eq!(f.covered, (-base).min(inputs.reserve_balance));
+            prop_assert!(f.net <= 0);
+        }
+        prop_assert_eq!(f.reserve_balance, inputs.reserve_balance - f.covered + f.reserve);
+        prop_assert!(f.reserve_balance >= 0);
         if f.net > 0 {
             // payouts + carry = pool, and pool + reserve = net
             prop_assert_eq!(paid + f.carry_out, f.pool);

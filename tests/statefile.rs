@@ -240,7 +240,7 @@ fn the_same_state_gives_the_same_bytes() {
     assert_eq!(file, statefile::encode(&b));
     assert_eq!(file, statefile::encode(&statefile::decode(&file).unwrap()));
     let h = statefile::header(&file).unwrap();
-    assert_eq!(h.entries, 1533);
+    assert_eq!(h.entries, 1323);
     assert_eq!(Some(h.commune), a.linker.commune());
     assert_eq!(h.head, a.linker.head());
     assert_eq!(h.signatures, a.signatures);

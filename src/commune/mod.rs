@@ -43,6 +43,7 @@ use crate::protocol::{b64, sig};
 pub mod collateral;
 pub mod dividend;
 pub mod fields;
+mod lifecycle;
 mod saved;
 
 /// The most current members a commune may have (LIM-4).
