@@ -1,4 +1,4 @@
-//! The collateral of protocol version 2 (spec/13-collateral.md) end to end:
+//! The collateral of protocol version 2 (spec/14-collateral.md) end to end:
 //! what `draft` fills in is exactly what the valid conformance stories
 //! declare (and the audit accepts), and the statement shows each sale's
 //! distribution, the calls, the auctions, the reserve and the defaults.
@@ -19,7 +19,10 @@ fn case_chain(name: &str) -> Vec<u8> {
 }
 
 fn lines(bytes: &[u8]) -> Vec<&[u8]> {
-    bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect()
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn state_of(lines: &[&[u8]]) -> State {
@@ -88,7 +91,11 @@ fn draft_prices_a_call_as_the_rules_do() {
 
 #[test]
 fn draft_clears_an_auction_as_the_rules_do() {
-    draft_gives_what_the_chain_declares("valid_collateral_auction", Kind::AuctionResult, &["auction"]);
+    draft_gives_what_the_chain_declares(
+        "valid_collateral_auction",
+        Kind::AuctionResult,
+        &["auction"],
+    );
 }
 
 #[test]
@@ -111,16 +118,35 @@ fn the_statement_shows_the_sale_to_each_holder() {
         text.contains("sale of press on 2026-04-25 to Druckerei Süd GmbH for EUR 250.00: surplus EUR 0.00, written down EUR 53.00"),
         "{text}"
     );
-    assert!(text.contains("claim EUR 202.00, receives EUR 166.67 (paid), written down EUR 35.33"), "{text}");
-    assert!(text.contains("claim EUR 101.00, receives EUR 83.33 (paid), written down EUR 17.67"), "{text}");
+    assert!(
+        text.contains("claim EUR 202.00, receives EUR 166.67 (paid), written down EUR 35.33"),
+        "{text}"
+    );
+    assert!(
+        text.contains("claim EUR 101.00, receives EUR 83.33 (paid), written down EUR 17.67"),
+        "{text}"
+    );
     let v = statement::to_value(&state);
-    let sales = v.as_object().unwrap().get("sales").unwrap().as_array().unwrap();
+    let sales = v
+        .as_object()
+        .unwrap()
+        .get("sales")
+        .unwrap()
+        .as_array()
+        .unwrap();
     assert_eq!(sales.len(), 1);
     let sale = sales[0].as_object().unwrap();
     let dist = sale.get("distribution").unwrap().as_array().unwrap();
     let amounts: Vec<i64> = dist
         .iter()
-        .map(|d| d.as_object().unwrap().get("amount").unwrap().as_i64().unwrap())
+        .map(|d| {
+            d.as_object()
+                .unwrap()
+                .get("amount")
+                .unwrap()
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(amounts, [8_333, 16_667]);
     assert_eq!(sale.get("written_down"), Some(&Value::Int(5_300)));
@@ -147,7 +173,10 @@ fn a_default_is_reported_with_its_days_until_the_sale_settles_it() {
         .collect();
     assert_eq!(defaults.len(), 2, "{text}");
     for l in &defaults {
-        assert!(l.contains("press-a row 3 due 2026-04-10, grace 5 days"), "{l}");
+        assert!(
+            l.contains("press-a row 3 due 2026-04-10, grace 5 days"),
+            "{l}"
+        );
         assert!(l.ends_with("10 days past due, 5 in default"), "{l}");
     }
     // after the sale the series is settled: nothing is in default any more
@@ -162,5 +191,8 @@ fn the_reserve_follows_the_closes_and_the_draws() {
     // 1,000 + 600 set aside, 730 covered, 500 drawn, 137 set aside
     assert_eq!(state.periods.reserve, 1_000 + 600 - 730 - 500 + 137);
     let v = statement::to_value(&state);
-    assert_eq!(v.as_object().unwrap().get("reserve"), Some(&Value::Int(507)));
+    assert_eq!(
+        v.as_object().unwrap().get("reserve"),
+        Some(&Value::Int(507))
+    );
 }

@@ -576,7 +576,11 @@ fn dividend_inputs() -> impl Strategy<Value = commonstock::dividend::Inputs> {
         28i64..=31,
         proptest::collection::vec(0i64..=31, 0..40),
         // the reserve (spec 11.3): drawn, the balance, the charter's policy
-        (0i128..=MAX_INT as i128, 0i128..=MAX_INT as i128, any::<bool>()),
+        (
+            0i128..=MAX_INT as i128,
+            0i128..=MAX_INT as i128,
+            any::<bool>(),
+        ),
     )
         .prop_map(
             |(

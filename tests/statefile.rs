@@ -488,7 +488,7 @@ fn case_chain(name: &str) -> Vec<u8> {
 
 #[test]
 fn a_saved_file_resumes_across_sales_calls_draws_and_auctions() {
-    // version 2 (spec chapter 13): every split of the three collateral
+    // version 2 (spec chapter 14): every split of the three collateral
     // stories, so every new part of the state goes through a file
     for name in [
         "valid_collateral_default_and_sale",

@@ -76,12 +76,10 @@ pub(crate) fn draft(a: DraftArgs) -> Res<ExitCode> {
         draft::fill_computed(kind, &mut body, &c.state, date);
     }
     let doc = draft::document(kind, date, body, chain.as_ref().and_then(|c| c.commune), v)
-        .map_err(|e| {
-            match e {
-                draft::Error::Input(m) => usage(m),
-                draft::Error::Rule(f) => {
-                    refused(format!("the draft breaks {f}; fix it and draft again"))
-                }
+        .map_err(|e| match e {
+            draft::Error::Input(m) => usage(m),
+            draft::Error::Rule(f) => {
+                refused(format!("the draft breaks {f}; fix it and draft again"))
             }
         })?;
     if let Some(c) = &chain

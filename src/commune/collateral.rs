@@ -1,5 +1,5 @@
 //! What the collateral rules determine, as pure functions
-//! (spec/13-collateral.md): how an asset sale's price is split among the
+//! (spec/14-collateral.md): how an asset sale's price is split among the
 //! bondholders' claims (LIQ-2), the price of a call (CAL-2), and the
 //! clearing rate and allocation of a bond auction (AUC-3, AUC-4).
 //!
@@ -9,7 +9,7 @@
 //! non-negative operands and rounds down, and every remainder is placed by
 //! a stated order, so the results are the same everywhere.
 
-/// One holder's share of an asset sale's price (spec 13.2).
+/// One holder's share of an asset sale's price (spec 14.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Share {
     pub holder: [u8; 32],
@@ -27,7 +27,7 @@ impl Share {
     }
 }
 
-/// How an asset sale's price is split (spec 13.2, LIQ-2).
+/// How an asset sale's price is split (spec 14.2, LIQ-2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Split {
     /// Every holder with a claim, by key (byte order).
@@ -88,7 +88,7 @@ pub fn split(price: i128, claims: &[([u8; 32], i128)]) -> Split {
     }
 }
 
-/// The price per unit of a call (spec 13.3, CAL-2): the principal still
+/// The price per unit of a call (spec 14.3, CAL-2): the principal still
 /// outstanding per unit plus the series' call premium on it, rounded down.
 pub fn call_price(outstanding_per_unit: i64, premium_bps: i64) -> i128 {
     let o = outstanding_per_unit as i128;
@@ -102,7 +102,7 @@ pub struct Offer {
     pub units: i64,
 }
 
-/// The outcome of an auction (spec 13.6).
+/// The outcome of an auction (spec 14.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Clearing {
     /// The rate every allocated unit bears: that of the highest-rate bid
@@ -173,14 +173,14 @@ mod tests {
         assert_eq!((s.surplus, s.written_down), (0, 200));
     }
 
-    /// spec 13.2, the worked example.
+    /// spec 14.2, the worked example.
     #[test]
     fn spec_worked_example() {
         let s = split(1_000, &[(k(1), 1_514), (k(2), 757)]);
         let amounts: Vec<i128> = s.shares.iter().map(|x| x.amount).collect();
         assert_eq!(amounts, [667, 333]);
         assert_eq!((s.surplus, s.written_down), (0, 1_271));
-        // spec 13.3
+        // spec 14.3
         assert_eq!(call_price(10_000 - 2 * 1_428, 150), 7_251);
     }
 
@@ -229,10 +229,22 @@ mod tests {
     #[test]
     fn the_auction_fills_the_lowest_rates_first_and_the_marginal_bid_in_part() {
         let bids = [
-            Offer { rate_bps: 700, units: 40 },
-            Offer { rate_bps: 500, units: 30 },
-            Offer { rate_bps: 600, units: 50 },
-            Offer { rate_bps: 600, units: 10 },
+            Offer {
+                rate_bps: 700,
+                units: 40,
+            },
+            Offer {
+                rate_bps: 500,
+                units: 30,
+            },
+            Offer {
+                rate_bps: 600,
+                units: 50,
+            },
+            Offer {
+                rate_bps: 600,
+                units: 10,
+            },
         ];
         // 500: 30, 600 (chain order): 50 of which 50, then 10 → 20 left
         // after 80: the 600×10 gets 10, then 700×40 gets 10 of 40 → rate 700
@@ -248,9 +260,21 @@ mod tests {
 
     #[test]
     fn an_undersubscribed_auction_allocates_every_bid() {
-        let bids = [Offer { rate_bps: 450, units: 5 }, Offer { rate_bps: 300, units: 2 }];
+        let bids = [
+            Offer {
+                rate_bps: 450,
+                units: 5,
+            },
+            Offer {
+                rate_bps: 300,
+                units: 2,
+            },
+        ];
         let c = clear(100, &bids).unwrap();
-        assert_eq!((c.units.clone(), c.rate_bps, c.total()), (vec![5, 2], 450, 7));
+        assert_eq!(
+            (c.units.clone(), c.rate_bps, c.total()),
+            (vec![5, 2], 450, 7)
+        );
         assert_eq!(clear(100, &[]), None);
     }
 }

@@ -453,7 +453,10 @@ mod tests {
             service: 200,
             ..base.clone()
         });
-        assert_eq!((f.covered, f.net, f.reserve, f.reserve_balance), (100, 0, 0, 150));
+        assert_eq!(
+            (f.covered, f.net, f.reserve, f.reserve_balance),
+            (100, 0, 0, 150)
+        );
         // a draw (which took 50 from the balance when applied) adds to the
         // net like income; the reserve set aside grows the balance
         let f = compute(&Inputs {
@@ -462,7 +465,10 @@ mod tests {
             reserve_balance: 200,
             ..base
         });
-        assert_eq!((f.net, f.reserve, f.pool, f.reserve_balance), (150, 15, 135, 215));
+        assert_eq!(
+            (f.net, f.reserve, f.pool, f.reserve_balance),
+            (150, 15, 135, 215)
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The members of each kind's body and their types, as the tables of
-//! spec/10-commune.md §10.3 and spec/11-dividends.md §11.4 list them: what
+//! spec/10-commune.md §10.3, spec/11-dividends.md §11.4 and
+//! spec/14-collateral.md (version 2: [`version_2_members`] and the kinds it
+//! adds) list them: what
 //! `commonstock help draft KIND` prints, and how tools know which integers
 //! are amounts of money.
 //!
@@ -259,7 +261,7 @@ const PAYMENT: &[Field] = &[
     f(
         "purpose",
         Word,
-        "rent, income, coupon, principal, asset_purchase, expense, refund or dividend",
+        "rent, income, coupon, principal, asset_purchase, expense, refund or dividend; version 2: proceeds, redemption",
     ),
     f("ref.agreement", Id, "purpose rent"),
     f("ref.instalment", Integer, "purpose rent: 1 … instalments"),
@@ -312,8 +314,179 @@ const PERIOD_CLOSE: &[Field] = &[
     f("service", Amount, ""),
 ];
 
-/// The members of `kind`'s body, in canonical order of their paths' first
-/// names.
+const ASSET_SALE: &[Field] = &[
+    f(
+        "asset",
+        Id,
+        "an asset with no active agreement, not sold before",
+    ),
+    f("buyer", Text, "who buys it"),
+    f(
+        "distribution[].amount",
+        Amount,
+        "list sorted by holder: every holder's share of the price; computed by draft",
+    ),
+    f(
+        "distribution[].claim",
+        Amount,
+        "principal outstanding plus service due and unpaid",
+    ),
+    f(
+        "distribution[].holder",
+        Key,
+        "a bondholder of the asset's series",
+    ),
+    f("price", Amount, "what the buyer pays"),
+    f(
+        "surplus",
+        Amount,
+        "what is left once every claim is paid; computed by draft",
+    ),
+    f("text", Hash, "the sale agreement"),
+    f(
+        "written_down",
+        Amount,
+        "the claims the price does not pay; computed by draft",
+    ),
+];
+
+const BOND_CALL: &[Field] = &[
+    f("call", Id, "new"),
+    f(
+        "holders[].holder",
+        Key,
+        "list sorted by holder: whose units are called",
+    ),
+    f("holders[].units", Integer, "1 … the units the holder holds"),
+    f(
+        "price",
+        Amount,
+        "per unit: principal outstanding plus the series' premium; computed by draft",
+    ),
+    f("series", Id, "a callable series"),
+];
+
+const RESERVE_DRAW: &[Field] = &[
+    f("amount", PositiveAmount, "at most the reserve's balance"),
+    f("draw", Id, "new"),
+    f("purpose", Text, ""),
+];
+
+const AUCTION: &[Field] = &[
+    f("amortisation", Word, "bullet or linear"),
+    f("asset", Id, "the collateral, not sold"),
+    f(
+        "call_premium_bps",
+        Bps,
+        "what a call pays above the principal outstanding",
+    ),
+    f("callable", Boolean, "whether units may be called"),
+    f("closes", Date, "the last day bids are taken"),
+    f("face", PositiveAmount, "face value of one unit"),
+    f("first_due", Date, "day 1 … 28, after closes"),
+    f(
+        "grace_days",
+        Integer,
+        "0 … 366: days before unpaid service is a default",
+    ),
+    f(
+        "max_rate_bps",
+        Bps,
+        "0 … 100,000: the highest rate accepted",
+    ),
+    f("payments", Count, "monthly payments"),
+    f("series", Id, "new: the series offered"),
+    f("text", Hash, "the series' terms"),
+    f("units", Integer, "1 … 1,000,000,000: units offered"),
+];
+
+const BID: &[Field] = &[
+    f("auction", Id, "an open auction (its series)"),
+    f("bid", Id, "new"),
+    f("bidder", Key, "the bidder (who signs)"),
+    f("rate_bps", Bps, "0 … 100,000: the lowest rate accepted"),
+    f("units", Integer, "1 … the units offered"),
+];
+
+const AUCTION_RESULT: &[Field] = &[
+    f(
+        "allocations[].bid",
+        Id,
+        "list sorted by bid: every bid that gets units; computed by draft",
+    ),
+    f("allocations[].units", Integer, ""),
+    f("auction", Id, "an auction that has closed"),
+    f("rate_bps", Bps, "the clearing rate; computed by draft"),
+    f(
+        "schedule[].coupon",
+        Amount,
+        "per unit, at the clearing rate; computed by draft",
+    ),
+    f("schedule[].due", Date, ""),
+    f("schedule[].principal", Amount, "per unit"),
+];
+
+const CHARTER_V2: &[Field] = &[
+    f(
+        "reserve_covers_deficit",
+        Boolean,
+        "version 2: a deficit is covered from the reserve",
+    ),
+    f("sale_surplus", Word, "version 2: income or reserve"),
+];
+
+const BOND_SERIES_V2: &[Field] = &[
+    f(
+        "call_premium_bps",
+        Bps,
+        "version 2: what a call pays above the principal outstanding",
+    ),
+    f(
+        "callable",
+        Boolean,
+        "version 2: whether units may be called",
+    ),
+    f(
+        "grace_days",
+        Integer,
+        "version 2: 0 … 366 days before unpaid service is a default",
+    ),
+];
+
+const PERIOD_CLOSE_V2: &[Field] = &[
+    f("covered", Amount, "version 2: covered from the reserve"),
+    f(
+        "drawn",
+        Amount,
+        "version 2: drawn from the reserve by decision",
+    ),
+    f(
+        "reserve_balance",
+        Amount,
+        "version 2: the reserve's balance after the close",
+    ),
+];
+
+const PAYMENT_V2: &[Field] = &[f(
+    "ref.call",
+    Id,
+    "version 2, purpose redemption (with ref.holder); proceeds takes ref.asset and ref.holder",
+)];
+
+/// The members a version-2 document of a version-1 kind has besides
+/// [`fields`] (spec 14.1).
+pub fn version_2_members(kind: Kind) -> &'static [Field] {
+    match kind {
+        Kind::Charter | Kind::CharterAmendment => CHARTER_V2,
+        Kind::BondSeries => BOND_SERIES_V2,
+        Kind::PeriodClose => PERIOD_CLOSE_V2,
+        Kind::Payment => PAYMENT_V2,
+        _ => &[],
+    }
+}
+
+/// The members of `kind`'s body (version 1's for the kinds of version 1),
+/// in canonical order of their paths' first names.
 pub fn fields(kind: Kind) -> &'static [Field] {
     match kind {
         Kind::Charter => CHARTER,
@@ -331,12 +504,23 @@ pub fn fields(kind: Kind) -> &'static [Field] {
         Kind::Payment => PAYMENT,
         Kind::Reversal => REVERSAL,
         Kind::PeriodClose => PERIOD_CLOSE,
+        Kind::AssetSale => ASSET_SALE,
+        Kind::BondCall => BOND_CALL,
+        Kind::ReserveDraw => RESERVE_DRAW,
+        Kind::Auction => AUCTION,
+        Kind::Bid => BID,
+        Kind::AuctionResult => AUCTION_RESULT,
     }
 }
 
-/// The type of the member at `path` (`founders[].key`, `ref.holder`).
+/// The type of the member at `path` (`founders[].key`, `ref.holder`), in
+/// either version.
 pub fn type_of(kind: Kind, path: &str) -> Option<Type> {
-    fields(kind).iter().find(|f| f.path == path).map(|f| f.ty)
+    fields(kind)
+        .iter()
+        .chain(version_2_members(kind))
+        .find(|f| f.path == path)
+        .map(|f| f.ty)
 }
 
 /// Whether the integer at member `name` of a `kind`'s body (at any depth:
@@ -344,6 +528,7 @@ pub fn type_of(kind: Kind, path: &str) -> Option<Type> {
 pub fn is_money(kind: Kind, name: &str) -> bool {
     fields(kind)
         .iter()
+        .chain(version_2_members(kind))
         .any(|f| f.ty.is_money() && f.path.rsplit(['.', ']']).next().is_some_and(|l| l == name))
 }
 
@@ -356,22 +541,25 @@ mod tests {
     use crate::protocol::document::Document;
     use crate::protocol::hash::Hash;
 
-    fn top(kind: Kind) -> Vec<&'static str> {
+    fn top(kind: Kind, v: i64) -> Vec<&'static str> {
+        let extra: &[Field] = if v >= 2 { version_2_members(kind) } else { &[] };
         let mut names: Vec<&str> = fields(kind)
             .iter()
+            .chain(extra)
             .map(|f| f.path.split(['.', '[']).next().unwrap())
             .collect();
+        names.sort();
         names.dedup();
         names
     }
 
-    fn check(kind: Kind, names: &[&str]) -> crate::commune::Finding {
+    fn check(kind: Kind, names: &[&str], v: i64) -> crate::commune::Finding {
         let mut body = Object::new();
         for n in names {
             body.insert(*n, Value::Null);
         }
         let date = Date::new(2025, 1, 1).unwrap();
-        check_body(&Document::new(Hash::ZERO, kind, date, body)).unwrap_err()
+        check_body(&Document::new(Hash::ZERO, kind, date, body).version(v)).unwrap_err()
     }
 
     /// Every name the table lists is a member the body check knows, and
@@ -380,12 +568,14 @@ mod tests {
     /// reports exactly that one missing.
     #[test]
     fn the_table_lists_exactly_the_members_the_body_check_requires() {
-        for &kind in Kind::ALL {
-            let names = top(kind);
-            let mut sorted = names.clone();
-            sorted.sort();
-            assert_eq!(names, sorted, "{kind}: listed in canonical order");
-            let f = check(kind, &names);
+        for (&kind, v) in Kind::ALL.iter().flat_map(|k| [(k, k.since()), (k, 2)]) {
+            let names = top(kind, v);
+            let listed: Vec<&str> = fields(kind)
+                .iter()
+                .map(|f| f.path.split(['.', '[']).next().unwrap())
+                .collect();
+            assert!(listed.is_sorted(), "{kind}: listed in canonical order");
+            let f = check(kind, &names, v);
             assert!(
                 f.detail != "unknown member" && f.detail != "missing member",
                 "{kind}: {f}"
@@ -393,7 +583,7 @@ mod tests {
             for (i, n) in names.iter().enumerate() {
                 let mut fewer = names.clone();
                 fewer.remove(i);
-                let f = check(kind, &fewer);
+                let f = check(kind, &fewer, v);
                 assert_eq!(
                     (f.field.as_str(), f.detail.as_str()),
                     (format!("body.{n}").as_str(), "missing member"),

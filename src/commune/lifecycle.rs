@@ -1,7 +1,7 @@
 //! The kinds of protocol version 2 against the commune's state
-//! (spec/13-collateral.md §13.2 – §13.6): `asset_sale`, `bond_call`,
+//! (spec/14-collateral.md §14.2 – §14.6): `asset_sale`, `bond_call`,
 //! `reserve_draw`, `auction`, `bid` and `auction_result`, checked in the
-//! order of §13.7 and applied, and the state's questions that `draft` and
+//! order of §14.7 and applied, and the state's questions that `draft` and
 //! the reports ask (claims, a sale's split, a call's price, a clearing).
 //! What the rules compute is in [`super::collateral`]; this file only
 //! gathers its inputs and compares.
@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 
 use super::collateral::{Clearing, Offer, Split, call_price, clear, split};
 use super::{
-    Auction, Bid, Call, Draw, Fields, Finding, MAX_COUNT, MAX_GRACE_DAYS, MAX_MEMBERS,
-    MAX_UNITS, Res, Sale, State, Terms, check_key, compare_schedule, must_be_new, read_schedule,
-    schedule,
+    Auction, Bid, Call, Draw, Fields, Finding, MAX_COUNT, MAX_GRACE_DAYS, MAX_MEMBERS, MAX_UNITS,
+    Res, Sale, State, Terms, check_key, compare_schedule, must_be_new, read_schedule, schedule,
 };
 use crate::protocol::b64;
 use crate::protocol::date::Date;
@@ -25,7 +24,7 @@ fn short(key: &[u8; 32]) -> String {
 }
 
 impl State {
-    /// Every bondholder's claim on `asset` as of `date` (spec 13.2): for
+    /// Every bondholder's claim on `asset` as of `date` (spec 14.2): for
     /// each series it secures that is not settled, the units each key holds
     /// times the principal outstanding per unit, plus the coupon and
     /// principal due on or before `date` and not paid to each holder of
@@ -59,7 +58,7 @@ impl State {
     }
 
     /// The split of `price` that a sale of `asset` on `date` must declare
-    /// (spec 13.2): what `draft` fills in.
+    /// (spec 14.2): what `draft` fills in.
     pub fn sale_split(&self, asset: &str, date: Date, price: i64) -> Split {
         let mut st = self.clone();
         st.advance(date);
@@ -67,7 +66,7 @@ impl State {
     }
 
     /// The price per unit a call of `series` on `date` must declare (spec
-    /// 13.3), if the series exists.
+    /// 14.3), if the series exists.
     pub fn call_price_of(&self, series: &str, date: Date) -> Option<i128> {
         let s = self.series.get(series)?;
         Some(call_price(
@@ -77,7 +76,7 @@ impl State {
     }
 
     /// The clearing of the auction of `series` from the bids so far (spec
-    /// 13.6), if it has any.
+    /// 14.6), if it has any.
     pub fn clearing(&self, series: &str) -> Option<Clearing> {
         let a = self.auctions.get(series)?;
         let offers: Vec<Offer> = a
@@ -267,12 +266,10 @@ impl State {
         must_be_new(self.draws.contains_key(&id), "body.draw", "draw", &id)?;
         let balance = self.periods.reserve;
         if amount as i128 > balance {
-            return Err(Finding::new(
-                Rule::Res1,
-                "body.amount",
-                "more than the reserve's balance",
-            )
-            .numbers(balance, amount as i128));
+            return Err(
+                Finding::new(Rule::Res1, "body.amount", "more than the reserve's balance")
+                    .numbers(balance, amount as i128),
+            );
         }
         self.periods.reserve -= amount as i128;
         *self
@@ -374,11 +371,7 @@ impl State {
         check_key(&bidder, "body.bidder")?;
         self.party(doc, &bidder, "the bidder")?;
         let a = self.auctions.get(&auction).ok_or_else(|| {
-            Finding::new(
-                Rule::Ref1,
-                "body.auction",
-                format!("no auction {auction}"),
-            )
+            Finding::new(Rule::Ref1, "body.auction", format!("no auction {auction}"))
         })?;
         must_be_new(self.bids.contains_key(&id), "body.bid", "bid", &id)?;
         if a.settled {
@@ -456,7 +449,10 @@ impl State {
         if doc.date <= a.closes {
             return auc2(
                 "date",
-                format!("the auction of {id} closes on {}: settle it later", a.closes),
+                format!(
+                    "the auction of {id} closes on {}: settle it later",
+                    a.closes
+                ),
             );
         }
         if doc.date >= a.first_due {
@@ -536,10 +532,12 @@ fn compare_split(
             ));
         }
         if w.claim != *claim as i128 {
-            return Err(
-                Finding::new(Rule::Liq2, at("claim"), format!("{}'s claim", short(holder)))
-                    .numbers(w.claim, *claim as i128),
-            );
+            return Err(Finding::new(
+                Rule::Liq2,
+                at("claim"),
+                format!("{}'s claim", short(holder)),
+            )
+            .numbers(w.claim, *claim as i128));
         }
         if w.amount != *amount as i128 {
             return Err(Finding::new(

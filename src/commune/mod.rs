@@ -456,7 +456,7 @@ pub struct Settings {
     pub reserve_bps: i64,
     pub thresholds: Thresholds,
     pub treasurers: Vec<String>,
-    /// Version 2 (spec 13.1): an asset sale's surplus is income of its
+    /// Version 2 (spec 14.1): an asset sale's surplus is income of its
     /// period (`sale_surplus` "income") rather than added to the reserve
     /// ("reserve", and every version-1 charter).
     pub surplus_to_income: bool,
@@ -480,11 +480,11 @@ pub struct Asset {
     pub purchased: i128,
     /// The agreement renting it now, if any.
     pub agreement: Option<String>,
-    /// Its sale, once sold (spec 13.2): it has then left the stock.
+    /// Its sale, once sold (spec 14.2): it has then left the stock.
     pub sale: Option<Sale>,
 }
 
-/// An applied asset sale (spec 13.2).
+/// An applied asset sale (spec 14.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sale {
     pub date: Date,
@@ -498,7 +498,7 @@ pub struct Sale {
     pub written_down: i128,
 }
 
-/// An applied call of bond units (spec 13.3).
+/// An applied call of bond units (spec 14.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
     pub series: String,
@@ -509,7 +509,7 @@ pub struct Call {
     pub holders: Vec<([u8; 32], i64, i128)>,
 }
 
-/// A bond series offered at auction (spec 13.6), until and after it is
+/// A bond series offered at auction (spec 14.6), until and after it is
 /// settled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Auction {
@@ -528,7 +528,7 @@ pub struct Auction {
     pub settled: bool,
 }
 
-/// A bid in an auction (spec 13.6).
+/// A bid in an auction (spec 14.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Bid {
     pub id: String,
@@ -537,7 +537,7 @@ pub struct Bid {
     pub units: i64,
 }
 
-/// A series' version-2 terms (spec 13.1): a version-1 series has grace 0
+/// A series' version-2 terms (spec 14.1): a version-1 series has grace 0
 /// and is not callable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Terms {
@@ -546,7 +546,7 @@ pub struct Terms {
     pub call_premium_bps: i64,
 }
 
-/// An applied draw on the reserve (spec 11.3, 13.5).
+/// An applied draw on the reserve (spec 11.3, 14.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draw {
     pub date: Date,
@@ -576,9 +576,9 @@ pub struct Series {
     /// Paid per (row, holder): (coupon, principal).
     pub paid: BTreeMap<(usize, [u8; 32]), (i128, i128)>,
     pub terms: Terms,
-    /// Units redeemed early by calls (spec 13.3).
+    /// Units redeemed early by calls (spec 14.3).
     pub called: i64,
-    /// The date of its asset's sale, which settled it (spec 13.2): rows due
+    /// The date of its asset's sale, which settled it (spec 14.2): rows due
     /// after it are cancelled, unpaid ones before it are settled by the
     /// sale's split.
     pub settled: Option<Date>,
@@ -745,7 +745,7 @@ pub struct Periods {
     /// (until a reversal), in full, so each is 0 or at most
     /// [`MAX_AMOUNT`].
     pub paid: BTreeMap<i64, Vec<i64>>,
-    /// Bond service of calls per open period (spec 11.2, 13.3).
+    /// Bond service of calls per open period (spec 11.2, 14.3).
     pub called: BTreeMap<i64, i128>,
     /// Drawn from the reserve by decision per open period (spec 11.3).
     pub drawn: BTreeMap<i64, i128>,
@@ -2142,7 +2142,7 @@ impl State {
         let start = Date::from_month_index(period, 1).expect("in range");
         let p = &self.periods;
         let get = |m: &BTreeMap<i64, i128>| m.get(&period).copied().unwrap_or(0);
-        // calls count as service due on their date (spec 11.2, 13.3)
+        // calls count as service due on their date (spec 11.2, 14.3)
         let mut service = get(&p.called);
         for s in self.series.values() {
             for (row, r) in s.rows.iter().enumerate() {
@@ -2282,9 +2282,7 @@ impl State {
                         month_name(period)
                     )
                 };
-                return Err(
-                    Finding::new(Rule::Div2, format!("body.{k}"), detail).numbers(*e, *g)
-                );
+                return Err(Finding::new(Rule::Div2, format!("body.{k}"), detail).numbers(*e, *g));
             }
         }
         compare_payouts(&want, &payouts)?;
@@ -2348,10 +2346,10 @@ const PURPOSES_V2: [&str; 10] = [
     "redemption",
 ];
 
-/// The most grace days a series may give (spec 13.1).
+/// The most grace days a series may give (spec 14.1).
 pub const MAX_GRACE_DAYS: i64 = 366;
 
-/// Reads a version-2 charter's or amendment's reserve policy (spec 13.1):
+/// Reads a version-2 charter's or amendment's reserve policy (spec 14.1):
 /// (`reserve_covers_deficit`, whether `sale_surplus` is "income").
 fn reserve_policy(b: &Fields<'_>) -> Res<(bool, bool)> {
     let covers = b.bool("reserve_covers_deficit")?;
@@ -2759,14 +2757,14 @@ pub enum Arrear {
         coupon: i128,
         principal: i128,
         days: i64,
-        /// The series' grace days (spec 13.4): more days than this is a
+        /// The series' grace days (spec 14.4): more days than this is a
         /// default.
         grace_days: i64,
     },
 }
 
 impl Arrear {
-    /// Days in default (spec 13.4): bond service unpaid more than the
+    /// Days in default (spec 14.4): bond service unpaid more than the
     /// series' grace days after it was due; `None` for rent and for bond
     /// service still within its grace.
     pub fn default_days(&self) -> Option<i64> {
@@ -2809,7 +2807,7 @@ impl State {
             }
         }
         // a settled series owes nothing more as rows: its sale's split
-        // settled what was unpaid (spec 13.2)
+        // settled what was unpaid (spec 14.2)
         for (id, s) in self.series.iter().filter(|(_, s)| s.settled.is_none()) {
             for (row, holders) in s.records.iter().enumerate() {
                 let r = s.rows[row];

@@ -10,8 +10,8 @@
 
 use super::collateral::Share;
 use super::{
-    Agreement, Approval, Asset, Auction, Bid, Call, Draw, Member, Paid, PaymentRecord, Periods, Row,
-    Sale, Series, Settings, State, Terms, Thresholds,
+    Agreement, Approval, Asset, Auction, Bid, Call, Draw, Member, Paid, PaymentRecord, Periods,
+    Row, Sale, Series, Settings, State, Terms, Thresholds,
 };
 use crate::protocol::date::Date;
 use crate::protocol::persist::{persist_enum, persist_struct};
@@ -250,7 +250,10 @@ impl State {
             }
         }
         for (id, a) in &self.assets {
-            if a.sale.as_ref().is_some_and(|s| s.paid.len() != s.shares.len()) {
+            if a.sale
+                .as_ref()
+                .is_some_and(|s| s.paid.len() != s.shares.len())
+            {
                 return fail(format!("the sale of {id}"));
             }
         }

@@ -155,7 +155,7 @@ pub(crate) fn cases(g: &mut Gen) {
         .filter(|r| {
             r.section() != "10-commune.md"
                 && r.section() != "11-dividends.md"
-                && r.section() != "13-collateral.md"
+                && r.section() != "14-collateral.md"
                 && !matches!(
                     r.code(),
                     "CHN-8" | "CKP-1" | "CKP-2" | "CKP-3" | "FRK-1" | "FRK-2"

@@ -1,4 +1,4 @@
-//! The cases of the collateral rules (spec chapter 13, protocol version 2):
+//! The cases of the collateral rules (spec chapter 14, protocol version 2):
 //! three small communes, each valid throughout and closing its periods
 //! (so each case carries its dividend table), and the failing cases that
 //! append one bad document to a prefix of one of them.
@@ -211,6 +211,7 @@ impl Story {
 
     /// A rental agreement of `renter` for `asset`, from `start`, `n`
     /// instalments of `rent`, guaranteeing `series`.
+    #[allow(clippy::too_many_arguments)]
     fn lease(&mut self, date: &str, id: &str, asset: &str, renter: &str, start: &str, n: i64, rent: i64, series: &str) {
         let body = obj(&[
             ("agreement", s(id)),
@@ -593,7 +594,7 @@ fn call_and_reserve() -> Story {
 /// Story 3: a kiln's series (linear, face 1,000, 2 payments from
 /// 2026-02-10, 100 units, maximum 900 bps) sold at auction: bids in chain
 /// order b1 700 × 40, b2 500 × 30, b3 600 × 50, b4 600 × 10 (the spec
-/// 13.6 example): clearing 700 bps, b1 10, b2 30, b3 50, b4 10.
+/// 14.6 example): clearing 700 bps, b1 10, b2 30, b3 50, b4 10.
 fn auction_prefix() -> Story {
     let mut st = Story::new("Kiln commune", 0, false, "income");
     st.asset("2026-01-02", "kiln", 100_000);

@@ -122,7 +122,10 @@ pub(crate) fn files(files: &[fn(&mut Gen)]) -> Vec<(String, Vec<u8>)> {
     }
     let manifest = row(vec![
         ("cases", Value::Array(case_list)),
-        ("protocol_version", Value::Int(crate::protocol::document::VERSION)),
+        (
+            "protocol_version",
+            Value::Int(crate::protocol::document::VERSION),
+        ),
         (
             "rules",
             Value::Array(Rule::ALL.iter().map(|r| s(r.code())).collect()),

@@ -42,7 +42,7 @@
 //! | `chains.rs` | integrity chain cases (tables of line and signature edits) | chapters 2 to 8 |
 //! | `commune.rs` | [`life`] and the commune rule cases | chapter 10 |
 //! | `dividends.rs` | dividend scenarios, DIV cases, `tables/dividends.json` | chapter 11 |
-//! | `collateral.rs` | version-2 stories (sale, call and reserve, auction) and their cases | chapter 13 |
+//! | `collateral.rs` | version-2 stories (sale, call and reserve, auction) and their cases | chapter 14 |
 //! | `tables.rs` | the other `tables/*.json` and [`check_row`] | chapters 2 to 7 |
 //! | `generate.rs` | [`generate`]: the case list, the manifest, file layout | test-vectors/README.md |
 //! | `runner.rs` | [`run`]: an adapter through the cases; [`library_verdict`] | conformance.md |

@@ -79,7 +79,7 @@ kinds! {
     Payment = "payment", 1,
     Reversal = "reversal", 1,
     PeriodClose = "period_close", 1,
-    // version 2 (spec/13-collateral.md)
+    // version 2 (spec/14-collateral.md)
     AssetSale = "asset_sale", 2,
     BondCall = "bond_call", 2,
     ReserveDraw = "reserve_draw", 2,

@@ -116,16 +116,16 @@ rules! {
     Div1 = "DIV-1", "11-dividends.md", "Periods are closed in order, each after it ends.";
     Div2 = "DIV-2", "11-dividends.md", "A close's declared figures equal the recomputed ones.";
     Div3 = "DIV-3", "11-dividends.md", "A close's payouts list every eligible member with the recomputed days and amount.";
-    // spec/13-collateral.md (protocol version 2)
-    Liq1 = "LIQ-1", "13-collateral.md", "An asset is sold once, and only when no agreement on it is active.";
-    Liq2 = "LIQ-2", "13-collateral.md", "An asset sale splits its price among the bondholders' claims as computed.";
-    Cal1 = "CAL-1", "13-collateral.md", "A call is of a callable, unsettled series, and of no more units than each holder holds.";
-    Cal2 = "CAL-2", "13-collateral.md", "A call's price per unit is the outstanding principal plus the series' call premium.";
-    Res1 = "RES-1", "13-collateral.md", "A draw on the reserve never exceeds its balance.";
-    Auc1 = "AUC-1", "13-collateral.md", "A bid is for an open auction, by its closing date, within its maximum rate and units.";
-    Auc2 = "AUC-2", "13-collateral.md", "An auction is settled once, after it closes and before its first due date, with bids.";
-    Auc3 = "AUC-3", "13-collateral.md", "An auction's clearing rate is the one its bids determine.";
-    Auc4 = "AUC-4", "13-collateral.md", "An auction's allocation is the one its bids determine.";
+    // spec/14-collateral.md (protocol version 2)
+    Liq1 = "LIQ-1", "14-collateral.md", "An asset is sold once, and only when no agreement on it is active.";
+    Liq2 = "LIQ-2", "14-collateral.md", "An asset sale splits its price among the bondholders' claims as computed.";
+    Cal1 = "CAL-1", "14-collateral.md", "A call is of a callable, unsettled series, and of no more units than each holder holds.";
+    Cal2 = "CAL-2", "14-collateral.md", "A call's price per unit is the outstanding principal plus the series' call premium.";
+    Res1 = "RES-1", "14-collateral.md", "A draw on the reserve never exceeds its balance.";
+    Auc1 = "AUC-1", "14-collateral.md", "A bid is for an open auction, by its closing date, within its maximum rate and units.";
+    Auc2 = "AUC-2", "14-collateral.md", "An auction is settled once, after it closes and before its first due date, with bids.";
+    Auc3 = "AUC-3", "14-collateral.md", "An auction's clearing rate is the one its bids determine.";
+    Auc4 = "AUC-4", "14-collateral.md", "An auction's allocation is the one its bids determine.";
 }
 
 impl fmt::Display for Rule {

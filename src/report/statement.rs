@@ -31,7 +31,7 @@ fn date_or_null(d: Option<crate::protocol::date::Date>) -> Value {
 
 /// Outstanding principal of a series as of the statement date: units sold
 /// and not called times the per-unit principal not yet due; 0 once the
-/// sale of its asset settled it (spec 13.2).
+/// sale of its asset settled it (spec 14.2).
 fn outstanding(state: &State, id: &str) -> i128 {
     let s = &state.series[id];
     if s.settled.is_some() {
@@ -50,7 +50,7 @@ fn short(k: &[u8; 32]) -> String {
     b64::encode(k)[..8].to_string()
 }
 
-/// Every asset sale, by asset (spec 13.2): buyer, price, and per holder the
+/// Every asset sale, by asset (spec 14.2): buyer, price, and per holder the
 /// claim, the amount, what of it is paid and what was written down.
 fn sales_value(state: &State) -> Vec<Value> {
     state
@@ -85,7 +85,7 @@ fn sales_value(state: &State) -> Vec<Value> {
         .collect()
 }
 
-/// Every call (spec 13.3): per holder the units, the amount and what is
+/// Every call (spec 14.3): per holder the units, the amount and what is
 /// paid.
 fn calls_value(state: &State) -> Vec<Value> {
     state
@@ -115,7 +115,7 @@ fn calls_value(state: &State) -> Vec<Value> {
         .collect()
 }
 
-/// Every auction (spec 13.6), open or settled, with its bids.
+/// Every auction (spec 14.6), open or settled, with its bids.
 fn auctions_value(state: &State) -> Vec<Value> {
     state
         .auctions
@@ -132,7 +132,10 @@ fn auctions_value(state: &State) -> Vec<Value> {
                         ("bidder", key(&b.bidder)),
                         ("rate_bps", Value::Int(b.rate_bps)),
                         ("units", Value::Int(b.units)),
-                        ("allocated", Value::Int(allocated.as_ref().map_or(0, |c| c.units[i]))),
+                        (
+                            "allocated",
+                            Value::Int(allocated.as_ref().map_or(0, |c| c.units[i])),
+                        ),
                     ])
                 })
                 .collect();
@@ -410,7 +413,10 @@ pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
         }
     }
 
-    let defaults: Vec<&Arrear> = arrears.iter().filter(|a| a.default_days().is_some()).collect();
+    let defaults: Vec<&Arrear> = arrears
+        .iter()
+        .filter(|a| a.default_days().is_some())
+        .collect();
     writeln!(
         out,
         "

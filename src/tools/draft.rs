@@ -13,7 +13,7 @@
 //! from the chain; [`fill_period_close`]), and, from the chain, an asset
 //! sale's split of its price, a call's price, and an auction's clearing
 //! rate, allocations and schedule (LIQ-2, CAL-2, AUC-3, AUC-4, SCH-1;
-//! [`fill_computed`], spec/13-collateral.md).
+//! [`fill_computed`], spec/14-collateral.md).
 //!
 //! Assignment values ([`parse_value`]):
 //!
@@ -260,7 +260,12 @@ fn obj_get_mut<'a>(o: &'a mut Object, k: &str) -> Option<&'a mut Value> {
 fn sort_key(v: &Value) -> (Vec<u8>, i64) {
     match v {
         Value::Str(s) => (s.as_bytes().to_vec(), 0),
-        Value::Object(o) => match (o.get("member"), o.get("from"), o.get("holder"), o.get("bid")) {
+        Value::Object(o) => match (
+            o.get("member"),
+            o.get("from"),
+            o.get("holder"),
+            o.get("bid"),
+        ) {
             (Some(Value::Str(m)), ..) => (m.as_bytes().to_vec(), 0),
             (_, Some(Value::Int(f)), ..) => (Vec::new(), *f),
             // keys sort by their bytes, not their base64url text (COM-4)
@@ -294,8 +299,18 @@ pub fn fields_text(kind: Kind) -> String {
         }
         out.push('\n');
     }
+    let extra = fields::version_2_members(kind);
+    if !extra.is_empty() {
+        out.push_str("With --v2 (a version-2 document), also:\n");
+        for f in extra {
+            let _ = writeln!(out, "  {:<width$}  {}; {}", f.path, f.ty.name(), f.note);
+        }
+    }
     if kind == Kind::Payment {
         out.push_str("`ref` holds only the members of the payment's purpose.\n");
+    }
+    if matches!(kind, Kind::AssetSale | Kind::BondCall | Kind::AuctionResult) {
+        out.push_str("With --chain, what the rules determine is filled in when not given.\n");
     }
     if matches!(kind, Kind::BondSeries | Kind::PeriodClose) {
         out.push_str(if kind == Kind::BondSeries {
@@ -384,7 +399,7 @@ pub fn fill_schedule(body: &mut Object) {
 }
 
 /// Fills in what the collateral rules determine from the chain (spec
-/// chapter 13), each member only when it is missing, and only when what it
+/// chapter 14), each member only when it is missing, and only when what it
 /// follows from is there:
 ///
 /// - `asset_sale` with `asset` and `price`: `distribution`, `surplus` and
@@ -398,7 +413,8 @@ pub fn fill_computed(kind: Kind, body: &mut Object, state: &commune::State, date
     let id = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
     match kind {
         Kind::AssetSale => {
-            let (Some(asset), Some(price)) = (id("asset"), body.get("price").and_then(Value::as_i64))
+            let (Some(asset), Some(price)) =
+                (id("asset"), body.get("price").and_then(Value::as_i64))
             else {
                 return;
             };
@@ -417,7 +433,10 @@ pub fn fill_computed(kind: Kind, body: &mut Object, state: &commune::State, date
                     let mut o = Object::new();
                     o.insert("amount", int(x.amount));
                     o.insert("claim", int(x.claim));
-                    o.insert("holder", Value::from(crate::protocol::b64::encode(&x.holder)));
+                    o.insert(
+                        "holder",
+                        Value::from(crate::protocol::b64::encode(&x.holder)),
+                    );
                     Value::Object(o)
                 })
                 .collect();
@@ -434,7 +453,10 @@ pub fn fill_computed(kind: Kind, body: &mut Object, state: &commune::State, date
                 return;
             }
             if let Some(price) = id("series").and_then(|s| state.call_price_of(&s, date)) {
-                body.insert("price", Value::Int(i64::try_from(price).unwrap_or(i64::MAX)));
+                body.insert(
+                    "price",
+                    Value::Int(i64::try_from(price).unwrap_or(i64::MAX)),
+                );
             }
         }
         Kind::AuctionResult => {

@@ -13,7 +13,7 @@
 //! series is redeemed the asset is rented again without a guarantee.
 //!
 //! With [`Params::collateral`] (the example), the story also uses protocol
-//! version 2 (spec/13-collateral.md): the series are callable, with grace
+//! version 2 (spec/14-collateral.md): the series are callable, with grace
 //! days; a version-2 amendment lets the reserve cover deficits; units of
 //! series 2 are called early and redeemed; the renters of asset 3 stop
 //! paying, its series defaults, the lease is ended and the asset sold for
@@ -550,7 +550,7 @@ impl Commune {
             ("units", Value::Int(units)),
         ]);
         // the example's series are version 2: callable at 1 % over the
-        // principal outstanding, a week's grace (spec 13.1)
+        // principal outstanding, a week's grace (spec 14.1)
         let v = if self.p.collateral {
             body.insert("call_premium_bps", Value::Int(CALL_PREMIUM_BPS));
             body.insert("callable", Value::Bool(true));
@@ -757,7 +757,7 @@ impl Commune {
         let owed = std::mem::take(&mut self.unpaid_service);
         for (id, row, holder, purpose, amount) in owed {
             if self.state.series[&id].settled.is_some() {
-                continue; // settled by the sale of its asset (spec 13.2)
+                continue; // settled by the sale of its asset (spec 14.2)
             }
             if self.state.cash < amount as i128 || (self.defaulting && id == "series-3") {
                 self.unpaid_service.push((id, row, holder, purpose, amount));
@@ -979,9 +979,9 @@ impl Commune {
     }
 }
 
-/// The call premium of the example's series (spec 13.1).
+/// The call premium of the example's series (spec 14.1).
 const CALL_PREMIUM_BPS: i64 = 100;
-/// The grace days of the example's series (spec 13.4).
+/// The grace days of the example's series (spec 14.4).
 const GRACE_DAYS: i64 = 7;
 
 /// The smallest constant rent that covers a series' service month by month
@@ -1083,7 +1083,14 @@ impl Commune {
             ("price", Value::Int(price)),
             ("series", s(series)),
         ]);
-        let doc = self.sign(Kind::BondCall, d, body, Some(self.thresholds().bond), None, &[]);
+        let doc = self.sign(
+            Kind::BondCall,
+            d,
+            body,
+            Some(self.thresholds().bond),
+            None,
+            &[],
+        );
         self.push(doc);
         self.unpaid_redemptions
             .push(("call-1".to_string(), holder, units * price));
@@ -1095,7 +1102,14 @@ impl Commune {
     /// price paid out to them as the split gives it.
     fn liquidate(&mut self, d: Date) {
         let body = obj(vec![("agreement", s("lease-3")), ("reason", s("default"))]);
-        let doc = self.sign(Kind::RentalEnd, d, body, Some(self.thresholds().rental), None, &[]);
+        let doc = self.sign(
+            Kind::RentalEnd,
+            d,
+            body,
+            Some(self.thresholds().rental),
+            None,
+            &[],
+        );
         self.push(doc);
         let sale_day = Date::new(d.year(), d.month(), 22).expect("valid");
         let total: i128 = self
@@ -1125,18 +1139,25 @@ impl Commune {
             ("distribution", Value::Array(list)),
             ("price", Value::Int(price)),
             ("surplus", Value::Int(split.surplus as i64)),
-            (
-                "text",
-                Value::from(hash::text(b"sale of asset-3").to_b64()),
-            ),
+            ("text", Value::from(hash::text(b"sale of asset-3").to_b64())),
             ("written_down", Value::Int(split.written_down as i64)),
         ]);
-        let doc = self.sign(Kind::AssetSale, sale_day, body, Some(self.thresholds().asset), None, &[]);
+        let doc = self.sign(
+            Kind::AssetSale,
+            sale_day,
+            body,
+            Some(self.thresholds().asset),
+            None,
+            &[],
+        );
         self.push(doc);
         self.defaulting = false;
         let pay_day = Date::new(d.year(), d.month(), 23).expect("valid");
         for x in &split.shares {
-            let reference = obj(vec![("asset", s("asset-3")), ("holder", key_value(&x.holder))]);
+            let reference = obj(vec![
+                ("asset", s("asset-3")),
+                ("holder", key_value(&x.holder)),
+            ]);
             self.payment(pay_day, "proceeds", x.amount as i64, reference);
         }
     }
@@ -1158,7 +1179,14 @@ impl Commune {
                 Value::from(hash::text(format!("purchase of {asset}").as_bytes()).to_b64()),
             ),
         ]);
-        let doc = self.sign(Kind::AssetAcquisition, day(11), body, Some(t.asset), None, &[]);
+        let doc = self.sign(
+            Kind::AssetAcquisition,
+            day(11),
+            body,
+            Some(t.asset),
+            None,
+            &[],
+        );
         self.push(doc);
         let first_due = commune::add_months(day(10), 1);
         let body = obj(vec![
@@ -1239,7 +1267,14 @@ impl Commune {
                 ),
             ),
         ]);
-        let doc = self.sign(Kind::AuctionResult, day(19), body, None, None, &[self.treasurer()]);
+        let doc = self.sign(
+            Kind::AuctionResult,
+            day(19),
+            body,
+            None,
+            None,
+            &[self.treasurer()],
+        );
         self.push(doc);
         self.payment(
             day(19),
@@ -1263,7 +1298,14 @@ impl Commune {
             .map(|r| SecretKey::from_seed(*self.keys[r].seed()))
             .collect();
         let refs: Vec<&SecretKey> = parties.iter().collect();
-        let doc = self.sign(Kind::RentalAgreement, day(20), body, Some(t.rental), None, &refs);
+        let doc = self.sign(
+            Kind::RentalAgreement,
+            day(20),
+            body,
+            Some(t.rental),
+            None,
+            &refs,
+        );
         self.push(doc);
     }
 
