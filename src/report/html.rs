@@ -87,6 +87,7 @@ fn spec_file(name: &str) -> Option<&'static str> {
         "08-limits.md" => include_str!("../../spec/08-limits.md"),
         "10-commune.md" => include_str!("../../spec/10-commune.md"),
         "11-dividends.md" => include_str!("../../spec/11-dividends.md"),
+        "14-collateral.md" => include_str!("../../spec/14-collateral.md"),
         _ => return None,
     })
 }
