@@ -212,6 +212,13 @@ pub struct Run {
     pub threads: usize,
     /// Resume after the prefix a saved state covers (spec 9.5).
     pub resume: Option<Saved>,
+    /// With [`Run::resume`]: the input holds only the lines after the
+    /// prefix, because the caller has already established that the chain
+    /// extends it (as the state cache does, by the length and a hash of the
+    /// prefix's bytes: `tools::cache`). Line numbers in findings and in
+    /// [`Progress::lines`] still count from the chain's first line;
+    /// [`Progress::bytes`] counts the input's.
+    pub after_prefix: bool,
     /// Return the state to save after the last entry, when the chain so
     /// far passed every integrity check.
     pub save: bool,
@@ -238,6 +245,9 @@ pub struct Outcome {
     /// The state to resume from, when [`Run::save`] asked for it and the
     /// integrity layers passed.
     pub saved: Option<Saved>,
+    /// The links after the last entry that passed the integrity checks
+    /// (its head, size and every document hash, for CHN-7).
+    pub linker: Linker,
     /// The commune's cash after the last entry of each date, in date order,
     /// over the entries this run applied (after a resume: from the first
     /// entry past the saved prefix). What the report's chart draws.
@@ -507,6 +517,8 @@ pub fn audit_with_state<R: BufRead>(input: R, options: &Options) -> io::Result<(
 /// checked against the previous line's hash, and the last against the
 /// saved head, without parsing them); otherwise the resume is refused with
 /// an `InvalidData` error, and a full audit is needed.
+/// With [`Run::after_prefix`] too, `input` is only what follows the
+/// prefix, and that check is the caller's.
 pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outcome> {
     let threads = match run.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -557,8 +569,14 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             }
         }
     };
+    let (len, offset) = if run.after_prefix {
+        (0, auditor.linker.len())
+    } else {
+        (auditor.linker.len(), 0)
+    };
     let from = Prefix {
-        len: auditor.linker.len(),
+        len,
+        offset,
         head: auditor.linker.head(),
         commune: auditor.linker.commune(),
     };
@@ -596,6 +614,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             report,
             state,
             saved: None,
+            linker,
             cash: auditor.cash,
         });
     }
@@ -615,6 +634,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             report,
             state,
             saved: None,
+            linker,
             cash: auditor.cash,
         });
     }
@@ -636,13 +656,17 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         report,
         state,
         saved,
+        linker,
         cash: auditor.cash,
     })
 }
 
-/// The prefix a resumed audit skips: its length, head and commune.
+/// The prefix a resumed audit skips: its length, head and commune; and the
+/// number of lines before the input (the prefix, when the input holds only
+/// what follows it).
 struct Prefix {
     len: u64,
+    offset: u64,
     head: Hash,
     commune: Option<Hash>,
 }
@@ -825,7 +849,7 @@ fn read_blocks<R: BufRead>(
     let mut prefix = Hash::ZERO;
     let mut block = Block {
         index: 0,
-        first_line: skip + 1,
+        first_line: from.offset + skip + 1,
         data: sink.buffer(),
         ends: Vec::with_capacity(BLOCK_LINES),
     };
@@ -833,9 +857,14 @@ fn read_blocks<R: BufRead>(
     let mut error: Option<ReadError> = None;
     while let Some(next) = reader.next_line_into(&mut block.data) {
         let (line_no, start) = match next {
-            Ok(l) => l,
+            Ok((n, start)) => (n + from.offset, start),
             Err(ReadError::Rule(e)) if e.line <= skip => {
                 refused = Some(not_extending(e.line));
+                break;
+            }
+            Err(ReadError::Rule(mut e)) => {
+                e.line += from.offset;
+                error = Some(ReadError::Rule(e));
                 break;
             }
             Err(e) => {

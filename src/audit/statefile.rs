@@ -49,8 +49,10 @@
 //! instead of misread.
 //!
 //! **Reading** never trusts a length: every count is bounded by the bytes
-//! that remain, nothing is preallocated beyond a small bound, and every
-//! error is typed. The file is written atomically
+//! that remain, nothing is preallocated beyond a small bound (the tables of
+//! interned values: beyond a few times the bytes that remain), and every
+//! error is typed. The links (the replay set) are decoded on a second
+//! thread while the commune state is. The file is written atomically
 //! ([`crate::atomic::replace_file`]: temporary file, fsync, rename), so
 //! a crash leaves the previous state or the new one, never half of one.
 
@@ -59,6 +61,7 @@ use std::io;
 use std::path::Path;
 
 use crate::audit::{Finding, Saved};
+use crate::protocol::chain::Linker;
 use crate::protocol::hash::Hash;
 use crate::protocol::persist::{Malformed, Persist, Reader, Writer, persist_struct};
 
@@ -230,17 +233,147 @@ pub fn header(bytes: &[u8]) -> Result<Header, Error> {
     check(bytes)
 }
 
+/// The bytes [`peek`] needs: the magic, the version and the header.
+pub const PEEK_LEN: usize = HEADER_LEN;
+
+/// What a state file says it covers, from its first [`PEEK_LEN`] bytes
+/// alone: the magic and version are checked, the checksum is not (it
+/// covers the whole file). For choosing among files cheaply; [`decode`]
+/// then checks everything.
+pub fn peek(first: &[u8]) -> Result<Header, Error> {
+    if first.len() < MAGIC.len() || &first[..MAGIC.len()] != MAGIC {
+        return Err(Error::NotAState);
+    }
+    if first.len() < HEADER_LEN {
+        return Err(Error::Corrupt(format!(
+            "{} bytes, shorter than a header",
+            first.len()
+        )));
+    }
+    let mut v = [0; 4];
+    v.copy_from_slice(&first[24..28]);
+    let version = u32::from_le_bytes(v);
+    if version != FORMAT_VERSION {
+        return Err(Error::Version(version));
+    }
+    Ok(Header {
+        commune: hash_at(first, 28),
+        entries: le_u64(first, 60),
+        head: hash_at(first, 68),
+        signatures: le_u64(first, 100),
+    })
+}
+
+/// The bytes the links take at the start of the body, found without
+/// building them (their encoding: `next_seq` a varint, `prev` 32 bytes,
+/// `commune` an option of 32 bytes, `last_date` an option of a varint, then
+/// `seen`: a count and 32 bytes each), so that the links and the rest of
+/// the state can be decoded at the same time. Decoding the links then
+/// checks they take exactly these bytes.
+fn linker_len(body: &[u8]) -> Result<usize, Malformed> {
+    let mut r = Reader::new(body, HEADER_LEN);
+    r.varint()?;
+    r.take(32)?;
+    match r.byte()? {
+        0 => {}
+        1 => {
+            r.take(32)?;
+        }
+        b => return Err(r.malformed(format!("{b} is not an option tag"))),
+    }
+    match r.byte()? {
+        0 => {}
+        1 => {
+            r.varint()?;
+        }
+        b => return Err(r.malformed(format!("{b} is not an option tag"))),
+    }
+    let n = r.len()?;
+    r.take(
+        n.checked_mul(32)
+            .ok_or_else(|| r.malformed("a count too large"))?,
+    )?;
+    Ok(body.len() - r.remaining())
+}
+
+/// Reads one part of the body, which must hold exactly it.
+fn read_part<T: Persist>(part: &[u8], base: usize, what: &str) -> Result<T, Malformed> {
+    let mut r = Reader::new(part, base);
+    let v = T::read(&mut r)?;
+    if r.remaining() != 0 {
+        return Err(r.malformed(format!("{} bytes after the {what}", r.remaining())));
+    }
+    Ok(v)
+}
+
+/// The audit's part after the links, in field order.
+struct Rest {
+    state: crate::commune::State,
+    signatures: u64,
+    findings: Vec<Finding>,
+    commune_rules: bool,
+}
+
+impl Rest {
+    fn read(r: &mut Reader<'_>) -> Result<Rest, Malformed> {
+        Ok(Rest {
+            state: Persist::read(r)?,
+            signatures: Persist::read(r)?,
+            findings: Persist::read(r)?,
+            commune_rules: Persist::read(r)?,
+        })
+    }
+}
+
+/// The body: the links on another thread while the rest is read (a long
+/// chain's replay set and payment ids are each a table of a million items
+/// to rebuild); one after the other where no thread can be started.
+fn read_body(body: &[u8]) -> Result<Saved, Malformed> {
+    let split = linker_len(body)?;
+    let (link_bytes, rest) = body.split_at(split);
+    let read_rest = || {
+        let mut r = Reader::new(rest, HEADER_LEN + split);
+        let v = Rest::read(&mut r)?;
+        if r.remaining() != 0 {
+            return Err(r.malformed(format!("{} bytes after the state", r.remaining())));
+        }
+        Ok(v)
+    };
+    let (linker, rest) = std::thread::scope(|s| {
+        let links = std::thread::Builder::new()
+            .spawn_scoped(s, || read_part::<Linker>(link_bytes, HEADER_LEN, "links"));
+        let rest = read_rest();
+        let linker = match links {
+            Ok(h) => h
+                .join()
+                .unwrap_or_else(|_| Err(Reader::new(&[], HEADER_LEN).malformed("panicked"))),
+            Err(_) => read_part::<Linker>(link_bytes, HEADER_LEN, "links"),
+        };
+        (linker, rest)
+    });
+    let (linker, rest) = (linker?, rest?);
+    // Every field of `Saved`, so that a field added to it and not read
+    // here does not compile.
+    let Rest {
+        state,
+        signatures,
+        findings,
+        commune_rules,
+    } = rest;
+    Ok(Saved {
+        linker,
+        state,
+        signatures,
+        findings,
+        commune_rules,
+    })
+}
+
 /// The state in a file's bytes, or why they are refused.
 pub fn decode(bytes: &[u8]) -> Result<Saved, Error> {
     let header = check(bytes)?;
     let body = &bytes[HEADER_LEN..bytes.len() - CHECKSUM_LEN];
-    let mut r = Reader::new(body, HEADER_LEN);
-    let saved = Saved::read(&mut r)?;
-    if r.remaining() != 0 {
-        return Err(r
-            .malformed(format!("{} bytes after the state", r.remaining()))
-            .into());
-    }
+    let saved = read_body(body)?;
     if Header::of(&saved) != header {
         return Err(Error::Malformed(
             MAGIC.len() + 4,

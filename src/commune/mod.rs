@@ -863,6 +863,12 @@ impl State {
         self.current
     }
 
+    /// Whether a payment with this id has been applied (REF-2: the id is
+    /// taken, even if the payment was reversed).
+    pub fn has_payment(&self, id: &str) -> bool {
+        self.payment_ids.get(id).is_some()
+    }
+
     /// The member id whose current key is `key`.
     pub fn member_by_key(&self, key: &[u8; 32]) -> Option<&str> {
         self.by_key.get(key).map(Arc::as_ref)

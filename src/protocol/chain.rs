@@ -543,6 +543,11 @@ impl Linker {
         self.last_date
     }
 
+    /// Whether a document with this hash is linked (CHN-7).
+    pub fn contains(&self, doc_hash: &Hash) -> bool {
+        self.seen.contains(&doc_hash.0)
+    }
+
     /// Checks `e` as the next entry and, if it passes, links it.
     pub fn link(&mut self, e: &Entry) -> Result<(), EntryError> {
         self.link_with(&Link::of(e), || commune_id(&e.doc.body))

@@ -36,6 +36,18 @@ struct Table {
 }
 
 impl Table {
+    /// An empty table with room for `n` numbers before it grows.
+    fn with_capacity(n: usize) -> Table {
+        if n == 0 {
+            return Table::default();
+        }
+        let size = (n * 4 / 3 + 1).next_power_of_two().max(16);
+        Table {
+            slots: vec![Slot::default(); size],
+            len: 0,
+        }
+    }
+
     fn home(&self, tag: u32) -> usize {
         ((u64::from(tag) * self.slots.len() as u64) >> 32) as usize
     }
@@ -106,6 +118,17 @@ pub struct Interner {
 impl Interner {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty interner with room for `n` strings of `bytes` bytes in all
+    /// (reading a saved state: no table regrowth).
+    pub fn with_capacity(n: usize, bytes: usize) -> Self {
+        Interner {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(n),
+            table: Table::with_capacity(n),
+            hasher: RandomState::new(),
+        }
     }
 
     /// How many strings are interned.
@@ -180,6 +203,16 @@ impl<T> Default for Numbered<T> {
 impl<T: Copy + Eq + Hash> Numbered<T> {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty set with room for `n` values (reading a saved state: no
+    /// table regrowth).
+    pub fn with_capacity(n: usize) -> Self {
+        Numbered {
+            values: Vec::with_capacity(n),
+            table: Table::with_capacity(n),
+            hasher: RandomState::new(),
+        }
     }
 
     /// How many values are numbered.

@@ -537,7 +537,11 @@ impl Persist for Interner {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
-        let mut out = Interner::new();
+        // Room for the table is reserved up front (a million payment ids
+        // would otherwise be rehashed as it doubles), at most one number per
+        // 8 bytes left, so what is reserved stays within a few times the
+        // file's size whatever its counts say.
+        let mut out = Interner::with_capacity(n.min(r.remaining() / 8), 0);
         for i in 0..n {
             let at = r.pos;
             let s = String::read(r)?;
@@ -560,7 +564,10 @@ impl<T: Persist + Copy + Eq + std::hash::Hash> Persist for Numbered<T> {
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
-        let mut out = Numbered::new();
+        // As for the interner: at most one value per its size in bytes left
+        // (a 32-byte hash is written as its 32 bytes).
+        let mut out =
+            Numbered::with_capacity(n.min(r.remaining() / std::mem::size_of::<T>().max(1)));
         for _ in 0..n {
             let at = r.pos;
             if out.insert(T::read(r)?).is_err() {
