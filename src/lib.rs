@@ -19,7 +19,7 @@
 //! | [`commune`] | 10, 11 | the commune rules and the state they replay; the dividend figures |
 //! | [`audit`] | 09 | the ordered checks, the verdict, the saved state of an incremental audit |
 //! | [`report`] | 09.3, 11.7 | the statement, the dividend table and the HTML report for people and programs |
-//! | [`tools`] | 05, 06, 10 | drafting, review, chain and key files, synthetic communes |
+//! | [`tools`] | 05, 06, 10, 13 | drafting (one document or a batch), review, what is due, chain and key files, the cache of audit states, synthetic communes |
 //! | [`conformance`] | conformance.md | the test vectors, their generator, the runner |
 //!
 //! [`atomic`] (files replaced atomically) sits beside them and imports
@@ -53,9 +53,9 @@ pub use audit::statefile;
 pub use protocol::{b64, canonical, chain, checkpoint, date, document, hash, intern, rule, sig};
 pub use report::statement;
 pub use rule::Rule;
+pub use tools::{batch, draft, due, review, simulate};
 #[cfg(feature = "native")]
-pub use tools::{chainfile, keyfile};
-pub use tools::{draft, review, simulate};
+pub use tools::{cache, chainfile, keyfile};
 
 /// The dividends: the figures of a period close ([`commune::dividend`]) and
 /// the table of them ([`report::dividends`]) under one public path.

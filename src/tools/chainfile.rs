@@ -4,7 +4,11 @@
 //!
 //! **Checks.** A document is appended only when [`review::check`] finds it
 //! complete against the chain as it is *under the lock*: every rule of the
-//! spec holds for the new entry.
+//! spec holds for the new entry. A batch ([`append_all`]) is checked in
+//! order, each document against the state the ones before it leave, and is
+//! written whole or not at all. The chain is read through the cache of
+//! saved audit states when one is given ([`cache`]), so a long chain costs
+//! in proportion to what was added since it was last read.
 //!
 //! **Atomicity.** The chain on disk is always either the old file or the
 //! new one, whatever happens: the new chain (the old bytes, then the new
@@ -35,14 +39,16 @@
 #![allow(clippy::result_large_err)]
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::audit::Progress;
 use crate::commune::Finding;
 use crate::protocol::chain::Entry;
 use crate::protocol::document::Document;
 use crate::protocol::hash::{self, Hash};
-use crate::tools::review::{self, Chain, Standing};
+use crate::tools::cache::{self, Cache};
+use crate::tools::review::{self, Chain, Sequence, Standing};
 
 pub use crate::atomic::{FAULT_ENV, replace_file};
 use crate::atomic::{fault_set, sibling};
@@ -73,6 +79,9 @@ pub enum Error {
     /// The chain file may not be written by this user (read-only, or its
     /// owner could not be kept).
     NotWritable(PathBuf, String),
+    /// In a batch: the 0-based index of the document that stops it, and why
+    /// (nothing was appended).
+    At(usize, Box<Error>),
 }
 
 impl std::fmt::Display for Error {
@@ -111,6 +120,7 @@ impl std::fmt::Display for Error {
                     p.display()
                 )
             }
+            Error::At(i, e) => write!(f, "document {}: {e}; nothing was appended", i + 1),
         }
     }
 }
@@ -142,10 +152,47 @@ fn dir_of(path: &Path) -> PathBuf {
     }
 }
 
+/// How an append reads the chain under its lock: through a cache of saved
+/// audit states ([`cache`]), and telling how far the audit has got.
+#[derive(Default)]
+pub struct Reading {
+    pub cache: Option<Cache>,
+    pub progress: Option<Box<dyn FnMut(Progress)>>,
+}
+
+/// What a batch append did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// Each document's entry, in order.
+    pub appended: Vec<Appended>,
+    /// What the cache had to say (see [`cache::Loaded::notes`]).
+    pub notes: Vec<String>,
+}
+
 /// Appends `doc` to the chain at `path`, or with `new` starts the chain with
 /// it (a charter). See the module doc for the guarantees.
 pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error> {
+    match append_all(path, std::slice::from_ref(doc), new, Reading::default()) {
+        Ok(mut b) => Ok(b.appended.remove(0)),
+        Err(Error::At(_, e)) => Err(*e),
+        Err(e) => Err(e),
+    }
+}
+
+/// Appends `docs` in order, in one step: each is checked against the state
+/// the chain and the documents before it leave, and either every one is
+/// complete and they are all written with one atomic replacement of the
+/// chain, or none is written and the error names the first that is not
+/// ([`Error::At`]). With `new` the first must be the charter that starts
+/// the chain. See the module doc for the guarantees.
+pub fn append_all(
+    path: &Path,
+    docs: &[Document],
+    new: bool,
+    reading: Reading,
+) -> Result<Batch, Error> {
     let io = |e| Error::Io(path.to_path_buf(), e);
+    let at = |i: usize, e: Error| Error::At(i, Box::new(e));
     let lock_path = sibling(path, ".lock", false);
     let lock = OpenOptions::new()
         .create(true)
@@ -156,12 +203,14 @@ pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error>
     // Blocks until every other append to this chain is done.
     lock.lock().map_err(|e| Error::Io(lock_path.clone(), e))?;
     step("locked");
-    let old = match fs::read(path) {
-        Ok(b) if new => {
-            drop(b);
-            return Err(Error::Exists(path.to_path_buf()));
+    // The chain as it is under the lock: an append replaces the file (a new
+    // inode), so this one stays as it is while it is read and copied.
+    let mut old = match File::open(path) {
+        Ok(_) if new => return Err(Error::Exists(path.to_path_buf())),
+        Ok(f) => {
+            let n = f.metadata().map_err(io)?.len();
+            Some((f, n))
         }
-        Ok(b) => Some(b),
         Err(e) if e.kind() == io::ErrorKind::NotFound && new => None,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(Error::Missing(path.to_path_buf()));
@@ -171,36 +220,78 @@ pub fn append(path: &Path, doc: &Document, new: bool) -> Result<Appended, Error>
     if old.is_some() {
         writable(path)?;
     }
-    let chain = match &old {
-        Some(bytes) => Some(Chain::read(bytes).map_err(io)?),
-        None => None,
+    let mut notes = Vec::new();
+    let mut lines = Vec::new();
+    let mut appended = Vec::with_capacity(docs.len());
+    let (chain, rest) = match &mut old {
+        Some((file, _)) => {
+            let loaded = cache::load_from(&mut *file, reading.cache.as_ref(), reading.progress)
+                .map_err(io)?;
+            notes = loaded.notes;
+            (loaded.chain, docs)
+        }
+        None => {
+            let Some(charter) = docs.first() else {
+                return Ok(Batch { appended, notes });
+            };
+            match review::check(None, charter) {
+                Ok(Standing::Complete) => {}
+                Ok(Standing::Incomplete(f)) => return Err(at(0, Error::Incomplete(f))),
+                Err(f) => return Err(at(0, Error::Refused(f))),
+            }
+            let mut line = Entry::line(0, &Hash::ZERO, charter);
+            let head = hash::entry(&line);
+            line.push(b'\n');
+            appended.push(Appended {
+                seq: 0,
+                head,
+                doc_hash: charter.hash(),
+                summary: review::summary(charter, None),
+            });
+            let chain = Chain::read(&line).map_err(io)?;
+            lines = line;
+            (chain, &docs[1..])
+        }
     };
-    match review::check(chain.as_ref(), doc) {
-        Ok(Standing::Complete) => {}
-        Ok(Standing::Incomplete(f)) => return Err(Error::Incomplete(f)),
-        Err(f) => return Err(Error::Refused(f)),
+    let offset = docs.len() - rest.len();
+    if !rest.is_empty() {
+        let mut seq = Sequence::new(&chain).map_err(Error::Refused)?;
+        for (i, doc) in rest.iter().enumerate() {
+            match seq.check(doc) {
+                Ok(Standing::Complete) => {}
+                Ok(Standing::Incomplete(f)) => return Err(at(offset + i, Error::Incomplete(f))),
+                Err(f) => return Err(at(offset + i, Error::Refused(f))),
+            }
+        }
     }
-    let (seq, prev) = chain.as_ref().map_or((0, Hash::ZERO), |c| (c.len, c.head));
-    let summary = review::summary(doc, chain.as_ref().map(|c| &c.state));
-    let mut line = Entry::line(seq, &prev, doc);
-    let head = hash::entry(&line);
-    line.push(b'\n');
-    let old = old.unwrap_or_default();
+    let (mut seq, mut prev) = (chain.len, chain.head);
+    for doc in rest {
+        let mut line = Entry::line(seq, &prev, doc);
+        let head = hash::entry(&line);
+        line.push(b'\n');
+        lines.extend_from_slice(&line);
+        appended.push(Appended {
+            seq,
+            head,
+            doc_hash: doc.hash(),
+            summary: review::summary(doc, Some(&chain.state)),
+        });
+        (seq, prev) = (seq + 1, head);
+    }
+    drop(chain);
+    if appended.is_empty() {
+        return Ok(Batch { appended, notes });
+    }
     remove_stale_temporaries(path);
     let tmp = sibling(path, &format!(".tmp.{}", std::process::id()), true);
-    let result = write_new_chain(&tmp, path, &old, &line);
+    let result = write_new_chain(&tmp, path, old.as_mut().map(|(f, n)| (f, *n)), &lines);
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(io)?;
     step("done");
     drop(lock);
-    Ok(Appended {
-        seq,
-        head,
-        doc_hash: doc.hash(),
-        summary,
-    })
+    Ok(Batch { appended, notes })
 }
 
 /// Refuses a chain this user may not write: one with no write permission
@@ -248,30 +339,52 @@ fn keep_mode_and_owner(f: &File, path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn write_new_chain(tmp: &Path, path: &Path, old: &[u8], line: &[u8]) -> io::Result<()> {
+/// Writes the old chain (`old_len` bytes read from `old`, copied a block at
+/// a time, never held whole) and the new lines to `tmp`, then renames it
+/// over the chain.
+fn write_new_chain(
+    tmp: &Path,
+    path: &Path,
+    old: Option<(&mut File, u64)>,
+    line: &[u8],
+) -> io::Result<()> {
     let mut f = OpenOptions::new().write(true).create_new(true).open(tmp)?;
     keep_mode_and_owner(&f, path)?;
-    let total = old.len() + line.len();
+    let old_len = old.as_ref().map_or(0, |(_, n)| *n);
+    let total = old_len as usize + line.len();
     let half = total / 2;
     let mut written = 0;
-    for part in [old, line] {
-        for chunk in part.chunks(1 << 16) {
-            if written + chunk.len() > half && written <= half {
-                let cut = half - written;
-                f.write_all(&chunk[..cut])?;
-                written += cut;
-                if fault_set("append:enospc") {
-                    // What a full disk does to a write: part of it lands.
-                    return Err(io::Error::from_raw_os_error(28));
-                }
-                step("partial");
-                f.write_all(&chunk[cut..])?;
-                written += chunk.len() - cut;
-            } else {
-                f.write_all(chunk)?;
-                written += chunk.len();
+    let mut put = |f: &mut File, chunk: &[u8]| -> io::Result<()> {
+        if written + chunk.len() > half && written <= half {
+            let cut = half - written;
+            f.write_all(&chunk[..cut])?;
+            written += cut;
+            if fault_set("append:enospc") {
+                // What a full disk does to a write: part of it lands.
+                return Err(io::Error::from_raw_os_error(28));
             }
+            step("partial");
+            f.write_all(&chunk[cut..])?;
+            written += chunk.len() - cut;
+        } else {
+            f.write_all(chunk)?;
+            written += chunk.len();
         }
+        Ok(())
+    };
+    if let Some((old, n)) = old {
+        old.seek(SeekFrom::Start(0))?;
+        let mut buf = vec![0; 1 << 16];
+        let mut left = n;
+        while left > 0 {
+            let want = left.min(buf.len() as u64) as usize;
+            old.read_exact(&mut buf[..want])?;
+            put(&mut f, &buf[..want])?;
+            left -= want as u64;
+        }
+    }
+    for chunk in line.chunks(1 << 16) {
+        put(&mut f, chunk)?;
     }
     step("written");
     f.sync_all()?;

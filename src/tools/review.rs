@@ -29,7 +29,7 @@ use crate::audit;
 use crate::commune::{self, Finding, State};
 use crate::protocol::b64;
 use crate::protocol::canonical::{Object, Value};
-use crate::protocol::chain::{self, LineReader};
+use crate::protocol::chain::{self, Linker};
 use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind, Signature};
 use crate::protocol::hash::Hash;
@@ -45,48 +45,40 @@ pub struct Chain {
     pub report: audit::Report,
     /// The commune's state after the last entry.
     pub state: State,
-    /// Entries in the chain.
+    /// Entries in the chain (that passed the integrity checks).
     pub len: u64,
     /// The hash of the last entry.
     pub head: Hash,
     pub commune: Option<Hash>,
     pub last_date: Option<Date>,
-    /// Every document hash in the chain (CHN-7).
-    doc_hashes: HashSet<[u8; 32]>,
+    /// The links after the last entry: every document hash (CHN-7).
+    linker: Linker,
 }
 
 impl Chain {
-    /// Audits `bytes` (a whole chain file) and indexes its documents.
+    /// Audits `bytes` (a whole chain file) in full. (`tools::cache` reads a
+    /// chain resuming from a saved state instead.)
     pub fn read(bytes: &[u8]) -> std::io::Result<Chain> {
-        let (report, state) = audit::audit_with_state(bytes, &audit::Options::default())?;
-        let mut doc_hashes = HashSet::new();
-        let mut last_date = None;
-        let mut len = 0;
-        if report.integrity {
-            let mut lines = LineReader::new(bytes);
-            while let Some(Ok((_, line))) = lines.next_line() {
-                // The audit has just passed every line.
-                if let Ok(e) = chain::parse_entry(line) {
-                    doc_hashes.insert(e.doc_hash.0);
-                    last_date = Some(e.doc.date);
-                    len += 1;
-                }
-            }
+        let o = audit::run(bytes, &audit::Options::default(), audit::Run::default())?;
+        Ok(Chain::from_outcome(o))
+    }
+
+    /// The chain an audit (full or resumed) read.
+    pub fn from_outcome(o: audit::Outcome) -> Chain {
+        Chain {
+            head: o.report.head.unwrap_or_default(),
+            commune: o.report.commune,
+            len: o.linker.len(),
+            last_date: o.linker.last_date(),
+            linker: o.linker,
+            report: o.report,
+            state: o.state,
         }
-        Ok(Chain {
-            head: report.head.unwrap_or_default(),
-            commune: report.commune,
-            len,
-            last_date,
-            doc_hashes,
-            report,
-            state,
-        })
     }
 
     /// Whether a document with this hash is in the chain.
     pub fn contains(&self, doc_hash: &Hash) -> bool {
-        self.doc_hashes.contains(&doc_hash.0)
+        self.linker.contains(doc_hash)
     }
 
     /// The state, if the chain is sound and its charter applied.
@@ -130,8 +122,8 @@ pub fn is_missing_signatures(rule: Rule) -> bool {
 /// Checks `doc` as the next entry of `chain` (or, with no chain, as the
 /// charter that starts one). `Err` when it can never be valid there.
 pub fn check(chain: Option<&Chain>, doc: &Document) -> Result<Standing, Problem> {
-    let fresh = State::new();
-    let state = match chain {
+    match chain {
+        Some(c) => Sequence::new(c)?.check(doc),
         None => {
             if doc.kind != Kind::Charter {
                 return Err(Finding::new(
@@ -154,50 +146,110 @@ pub fn check(chain: Option<&Chain>, doc: &Document) -> Result<Standing, Problem>
                     ),
                 ));
             }
-            &fresh
+            judge(&mut State::new(), doc)
         }
-        Some(c) => {
-            let state = c.usable()?;
-            if doc.kind == Kind::Charter {
-                return Err(Finding::new(
-                    Rule::Chn4,
-                    "kind",
-                    "a charter only starts a chain; this chain has one",
-                ));
-            }
-            if Some(doc.commune) != c.commune {
-                return Err(Finding::new(
-                    Rule::Chn5,
-                    "commune",
-                    format!(
-                        "this document is for commune {}, the chain is commune {}",
-                        doc.commune,
-                        c.commune.unwrap_or_default()
-                    ),
-                ));
-            }
-            if let Some(last) = c.last_date
-                && doc.date < last
-            {
-                return Err(Finding::new(
-                    Rule::Chn6,
-                    "date",
-                    format!(
-                        "dated {}, before the chain's last entry ({last}); draft it again with a later date",
-                        doc.date
-                    ),
-                ));
-            }
-            if c.contains(&doc.hash()) {
-                return Err(Finding::new(
-                    Rule::Chn7,
-                    "doc",
-                    format!("document {} is already in the chain", doc.hash()),
-                ));
-            }
-            state
+    }
+}
+
+/// Documents judged one after another as the next entries of a chain: each
+/// against the state that the chain and the documents before it leave, as
+/// they would be appended in this order (a batch to sign or to append). A
+/// document still missing signatures counts as though it will be signed:
+/// the next one is judged after it.
+///
+/// The chain's state is copied once, whatever the number of documents.
+pub struct Sequence<'c> {
+    chain: &'c Chain,
+    state: State,
+    last_date: Option<Date>,
+    /// The documents judged so far (CHN-7 within the batch).
+    hashes: HashSet<[u8; 32]>,
+}
+
+impl<'c> Sequence<'c> {
+    /// Starts after the last entry of `chain`; `Err` when nothing can be
+    /// added to it (it fails its audit, or its charter is void).
+    pub fn new(chain: &'c Chain) -> Result<Sequence<'c>, Problem> {
+        let state = chain.usable()?.clone();
+        Ok(Sequence {
+            chain,
+            state,
+            last_date: chain.last_date,
+            hashes: HashSet::new(),
+        })
+    }
+
+    /// The state after the documents judged so far (those refused left it
+    /// as it was).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Judges `doc` as the next document; unless it is refused, the
+    /// documents after it are judged with it applied.
+    pub fn check(&mut self, doc: &Document) -> Result<Standing, Problem> {
+        let c = self.chain;
+        if doc.kind == Kind::Charter {
+            return Err(Finding::new(
+                Rule::Chn4,
+                "kind",
+                "a charter only starts a chain; this chain has one",
+            ));
         }
-    };
+        if Some(doc.commune) != c.commune {
+            return Err(Finding::new(
+                Rule::Chn5,
+                "commune",
+                format!(
+                    "this document is for commune {}, the chain is commune {}",
+                    doc.commune,
+                    c.commune.unwrap_or_default()
+                ),
+            ));
+        }
+        if let Some(last) = self.last_date
+            && doc.date < last
+        {
+            return Err(Finding::new(
+                Rule::Chn6,
+                "date",
+                format!(
+                    "dated {}, before the {} ({last}); draft it again with a later date",
+                    doc.date,
+                    if c.last_date == Some(last) && self.hashes.is_empty() {
+                        "chain's last entry"
+                    } else {
+                        "document before it"
+                    }
+                ),
+            ));
+        }
+        let hash = doc.hash();
+        if c.contains(&hash) {
+            return Err(Finding::new(
+                Rule::Chn7,
+                "doc",
+                format!("document {hash} is already in the chain"),
+            ));
+        }
+        if self.hashes.contains(&hash.0) {
+            return Err(Finding::new(
+                Rule::Chn7,
+                "doc",
+                format!("document {hash} comes twice"),
+            ));
+        }
+        let standing = judge(&mut self.state, doc)?;
+        self.hashes.insert(hash.0);
+        self.last_date = Some(doc.date);
+        Ok(standing)
+    }
+}
+
+/// Judges `doc` against `state` (the chain-level rules already hold) and,
+/// unless it is refused, applies it: as it is when it is complete, as
+/// though every missing party had signed when it is not.
+fn judge(state: &mut State, doc: &Document) -> Result<Standing, Problem> {
     for (i, r) in doc.verify_signatures().into_iter().enumerate() {
         if let Err(e) = r {
             return Err(Finding::new(
@@ -211,32 +263,60 @@ pub fn check(chain: Option<&Chain>, doc: &Document) -> Result<Standing, Problem>
         }
     }
     commune::check_body(doc)?;
-    match state.clone().apply(doc) {
+    // A document with a finding changes nothing (`State::apply`), so the
+    // state can be tried in place.
+    match state.apply(doc) {
         Ok(()) => Ok(Standing::Complete),
         Err(f) if is_missing_signatures(f.rule) => {
             // Would anything but signatures stop it? Check it as though
             // every possible party had signed: authority looks only at which
             // keys are present (signatures are verified above), so stand-in
-            // signatures by every current member and every key the body
-            // names make every authority rule pass.
+            // signatures by every key that could count make every authority
+            // rule pass.
             let mut all = doc.clone();
-            let mut keys: Vec<[u8; 32]> = state
-                .members
-                .values()
-                .filter(|m| m.until.is_none())
-                .map(|m| m.key)
+            let mut keys = stand_in_keys(state, doc);
+            keys.extend(all.sigs.iter().map(|s| s.key));
+            keys.sort_unstable();
+            keys.dedup();
+            all.sigs = keys
+                .into_iter()
+                .map(|key| Signature { key, sig: [0; 64] })
                 .collect();
-            body_keys(&Value::Object(doc.body.clone()), &mut keys);
-            for key in keys {
-                let _ = all.add_signature(Signature { key, sig: [0; 64] });
-            }
-            match state.clone().apply(&all) {
+            match state.apply(&all) {
                 Err(g) if !is_missing_signatures(g.rule) => Err(g),
                 _ => Ok(Standing::Incomplete(f)),
             }
         }
         Err(f) => Err(f),
     }
+}
+
+/// The keys whose signatures could count for `doc`: for what a treasurer
+/// signs alone (a payment, a reversal), the current treasurers'; for a bond
+/// sale, those and the keys its body names; for anything else, every
+/// current member's and every key its body names.
+fn stand_in_keys(state: &State, doc: &Document) -> Vec<[u8; 32]> {
+    let current = |id: &str| state.members.get(id).filter(|m| m.until.is_none());
+    let treasurers = || -> Vec<[u8; 32]> {
+        state
+            .settings
+            .iter()
+            .flat_map(|s| s.treasurers.iter())
+            .filter_map(|t| current(t).map(|m| m.key))
+            .collect()
+    };
+    let mut keys = match doc.kind {
+        Kind::Payment | Kind::Reversal => return treasurers(),
+        Kind::BondSale => treasurers(),
+        _ => state
+            .members
+            .values()
+            .filter(|m| m.until.is_none())
+            .map(|m| m.key)
+            .collect(),
+    };
+    body_keys(&Value::Object(doc.body.clone()), &mut keys);
+    keys
 }
 
 /// Whether a signature by `key` can count for `doc`: the key is a current
