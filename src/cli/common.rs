@@ -15,6 +15,7 @@ use commonstock::document::Document;
 use commonstock::keyfile;
 use commonstock::review::{self, Chain, Standing};
 use commonstock::sig::SecretKey;
+use commonstock::tools::cache;
 
 use clap::Args;
 
@@ -187,11 +188,27 @@ pub(crate) fn read_doc(name: &str) -> Res<Document> {
     })
 }
 
-/// Reads a chain (a file, `-` or a URL) and audits it, for judging a
-/// document against it.
+/// Reads a chain (a file, `-` or a URL) for judging a document against it:
+/// through the cache of saved audit states (`tools::cache`: only what was
+/// added since it was last read is audited), a file streamed, with a
+/// progress bar when that takes long.
 pub(crate) fn read_chain(path: &Path) -> Res<Chain> {
-    let bytes = read_source(&path.to_string_lossy())?;
-    Chain::read(&bytes).map_err(|e| usage(format!("{}: {e}", path.display())))
+    let name = path.to_string_lossy();
+    let cache = cache::Cache::from_env();
+    let failed = |e: std::io::Error| usage(format!("{}: {e}", path.display()));
+    let loaded = if name == "-" || is_url(&name) {
+        let bytes = read_source(&name)?;
+        let bar = crate::progress::Bar::boxed(Some(bytes.len() as u64));
+        cache::load(&bytes, cache.as_ref(), Some(bar)).map_err(failed)?
+    } else {
+        let size = fs::metadata(path).map_err(failed)?.len();
+        let bar = crate::progress::Bar::boxed(Some(size));
+        cache::load_file(path, cache.as_ref(), Some(bar)).map_err(failed)?
+    };
+    for n in &loaded.notes {
+        eprintln!("commonstock: {n}");
+    }
+    Ok(loaded.chain)
 }
 
 pub(crate) fn passphrase(

@@ -1,5 +1,5 @@
-//! `draft`, `show`, `sign`, `merge` and `append`: a document from its
-//! first draft to its entry in the chain.
+//! `draft`, `show`, `sign` and `merge`: a document from its first draft
+//! to its last signature (`append`, and batches, are in `batch.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use commonstock::b64;
 use commonstock::canonical::{Object, Value};
-use commonstock::chainfile;
 use commonstock::date::Date;
 use commonstock::document::{Document, Kind};
 use commonstock::draft::{self, Body};
@@ -74,6 +73,13 @@ pub(crate) fn draft(a: DraftArgs) -> Res<ExitCode> {
             draft::fill_period_close(&mut body, &c.state, date, v >= 2);
         }
         draft::fill_computed(kind, &mut body, &c.state, date);
+        if kind == Kind::Payment {
+            commonstock::batch::fill_payment(&c.state, &mut body, date).map_err(|f| {
+                refused(format!(
+                    "this payment could not join the chain: {f}; fix it and draft again"
+                ))
+            })?;
+        }
     }
     let doc = draft::document(kind, date, body, chain.as_ref().and_then(|c| c.commune), v)
         .map_err(|e| match e {
@@ -301,24 +307,4 @@ pub(crate) fn merge(docs: &[PathBuf], out: &str) -> Res<ExitCode> {
     write_output(out, &m.to_file_bytes())?;
     eprintln!("merged: {} signatures", m.sigs.len());
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn append(path: &Path, name: &str, new: bool) -> Res<ExitCode> {
-    let doc = read_doc(name)?;
-    match chainfile::append(path, &doc, new) {
-        Ok(a) => {
-            println!(
-                "appended entry {} ({}): {}\nhead: {}",
-                a.seq,
-                a.doc_hash.short(),
-                a.summary,
-                a.head
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e @ (chainfile::Error::Refused(_) | chainfile::Error::Incomplete(_))) => {
-            Err(refused(format!("not appended: {e}")))
-        }
-        Err(e) => Err(usage(format!("not appended: {e}"))),
-    }
 }

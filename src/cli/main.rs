@@ -18,11 +18,14 @@ use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
 use commonstock::{canonical, dividend, statefile, statement};
 
+mod batch;
 mod checkpoints;
 mod common;
 mod documents;
+mod due;
 mod keys;
 mod log;
+mod progress;
 mod verify;
 mod workflow;
 
@@ -36,6 +39,10 @@ mod workflow;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bar (otherwise shown on a terminal for audits that take
+    /// more than about a second).
+    #[arg(long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -263,6 +270,7 @@ fn main() -> ExitCode {
         return code;
     }
     let cli = Cli::parse();
+    progress::set_quiet(cli.quiet);
     let result = match cli.command {
         Command::Workflow(c) => run_workflow(c),
         Command::Keygen { out } => keys::key_generate(&out, false, &common::PassArgs::default()),
@@ -337,7 +345,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let run = audit::Run {
                 resume: saved,
                 save: save.is_some(),
-                progress: progress.then(|| progress_printer(&chain)),
+                progress: Some(if progress {
+                    progress_printer(&chain)
+                } else {
+                    progress::Bar::boxed(chain_size(&chain))
+                }),
                 ..audit::Run::default()
             };
             let outcome =
@@ -427,6 +439,15 @@ fn progress_printer(chain: &str) -> Box<dyn FnMut(audit::Progress)> {
     })
 }
 
+/// The size of a chain file, for the progress bar (`None` for standard
+/// input and URLs).
+fn chain_size(chain: &str) -> Option<u64> {
+    if chain == "-" || common::is_url(chain) {
+        return None;
+    }
+    std::fs::metadata(chain).ok().map(|m| m.len())
+}
+
 /// Opens a chain: a file, `-` for standard input, or an http(s) URL.
 fn open_chain(chain: &str) -> Result<Box<dyn io::BufRead>, String> {
     common::open_source(chain).map_err(|f| f.message().to_string())
@@ -438,7 +459,12 @@ fn run_dividends(
     csv: bool,
     minor_units: bool,
 ) -> Result<ExitCode, String> {
-    let (report, state) = audit::audit_with_state(open_chain(chain)?, &Options::default())
+    let run = audit::Run {
+        progress: Some(progress::Bar::boxed(chain_size(chain))),
+        ..audit::Run::default()
+    };
+    let (report, state) = audit::run(open_chain(chain)?, &Options::default(), run)
+        .map(|o| (o.report, o.state))
         .map_err(|e| format!("{chain}: {e}"))?;
     for f in &report.findings {
         eprintln!("commonstock: {chain}: {f}");
@@ -592,7 +618,7 @@ fn write_summary(out: &mut impl Write, report: &audit::Report) -> io::Result<()>
 /// Runs a command of the signing workflow.
 fn run_workflow(command: workflow::Command) -> Result<ExitCode, common::Failure> {
     use checkpoints::checkpoint;
-    use documents::{append, draft, merge, show, sign};
+    use documents::{draft, merge, show, sign};
     use keys::{key_generate, key_show};
     use log::log;
     use workflow::{Command, KeyCommand};
@@ -601,7 +627,11 @@ fn run_workflow(command: workflow::Command) -> Result<ExitCode, common::Failure>
             key_generate(&out, encrypt, &pass)
         }
         Command::Key(KeyCommand::Show { file, pass, json }) => key_show(&file, &pass, json),
-        Command::Draft(a) => draft(a),
+        Command::Draft(a) if batch::is_batch(&a.kind) => batch::draft(a),
+        Command::Draft(a) => {
+            batch::single_draft_only(&a)?;
+            draft(a)
+        }
         Command::Show {
             doc,
             chain,
@@ -609,16 +639,34 @@ fn run_workflow(command: workflow::Command) -> Result<ExitCode, common::Failure>
             json,
         } => show(&doc, chain.as_deref(), text.as_deref(), json),
         Command::Sign {
-            doc,
+            docs,
             key,
             chain,
             yes,
             out,
             force,
-        } => sign(&doc, &key, chain.as_deref(), yes, out.as_deref(), force),
+            json,
+        } => match &docs[..] {
+            [doc] if !json => sign(doc, &key, chain.as_deref(), yes, out.as_deref(), force),
+            _ => batch::sign(
+                &docs,
+                &key,
+                chain.as_deref(),
+                yes,
+                out.as_deref(),
+                force,
+                json,
+            ),
+        },
         Command::Verify { doc, chain, json } => verify::verify(&doc, chain.as_deref(), json),
         Command::Merge { docs, out } => merge(&docs, &out),
-        Command::Append { chain, doc, new } => append(&chain, &doc, new),
+        Command::Append {
+            chain,
+            docs,
+            new,
+            json,
+        } => batch::append(&chain, &docs, new, json),
+        Command::Due { chain, as_of, json } => due::due(&chain, as_of.as_deref(), json),
         Command::Checkpoint(c) => checkpoint(c),
         Command::Log(a) => log(a),
     }

@@ -18,9 +18,14 @@ pub const MAIN_HELP: &str = "Examples:
   commonstock append chain.jsonl p1.doc.json
   commonstock log chain.jsonl --kind payment
   commonstock audit --report chain.jsonl
+  commonstock due chain.jsonl --as-of 2025-06-01
+  commonstock draft bond-service --chain chain.jsonl --date 2025-06-02 --dir june
+  commonstock sign --chain chain.jsonl --key ana.key june/*.doc.json
+  commonstock append chain.jsonl june/*.doc.json
 
 Exit status: 0 success (or valid), 1 refused (or invalid), 2 usage or I/O error.
-README.md has a walkthrough from key generation to an audited chain.";
+README.md has a walkthrough from key generation to an audited chain, and a
+treasurer's month.";
 
 #[derive(Subcommand)]
 pub enum Command {
@@ -58,11 +63,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Add your signature to a document file.
+    /// Add your signature to document files: one passphrase, one confirmation.
     #[command(after_help = SIGN_HELP)]
     Sign {
-        /// The document file (`-`: read standard input, write standard output).
-        doc: String,
+        /// The document files, checked in this order (`-`: one document on
+        /// standard input, written to standard output).
+        #[arg(required = true)]
+        docs: Vec<String>,
         #[command(flatten)]
         key: KeyArgs,
         /// The chain the document will join (required but for a charter).
@@ -77,6 +84,9 @@ pub enum Command {
         /// Replace OUT even if that loses the signatures it holds.
         #[arg(long)]
         force: bool,
+        /// Print what was signed as one JSON object.
+        #[arg(long)]
+        json: bool,
     },
     /// Merge the signatures gathered in several copies of one document.
     #[command(after_help = MERGE_HELP)]
@@ -88,16 +98,35 @@ pub enum Command {
         #[arg(long, short)]
         out: String,
     },
-    /// Append a fully signed document to a chain, atomically.
+    /// Append fully signed documents to a chain, atomically: all or none.
     #[command(after_help = APPEND_HELP)]
     Append {
         /// The chain file.
         chain: PathBuf,
-        /// The document file (`-` for standard input).
-        doc: String,
-        /// Start a new chain with this charter.
+        /// The document files, appended in this order (`-` for one on
+        /// standard input).
+        #[arg(required = true)]
+        docs: Vec<String>,
+        /// Start a new chain with this charter (the first document).
         #[arg(long)]
         new: bool,
+        /// Print the new entries as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// What the commune owes and is owed: rent to collect, bond service to
+    /// pay, the next period to close, dividends payable.
+    #[command(after_help = DUE_HELP)]
+    Due {
+        /// The chain file.
+        chain: PathBuf,
+        /// The date to look at (default: the chain's last entry's date; not
+        /// before it).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// One JSON object (schema commonstock-due-v1, spec/13-outputs.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Checkpoints: make, cosign, verify; fork proofs.
     #[command(subcommand)]
@@ -144,6 +173,16 @@ pub struct LogArgs {
     /// One canonical JSON object per entry (schema commonstock-log-v1).
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// What `draft` drafts: a kind, or a batch of payments (`cli/batch.rs`).
+pub(crate) fn draft_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        commonstock::document::Kind::ALL
+            .iter()
+            .map(|k| k.name())
+            .chain(crate::batch::BATCHES),
+    )
 }
 
 /// The kinds' names, for completion and checking of `--kind` and `draft
@@ -241,15 +280,17 @@ pub enum CheckpointCommand {
 
 #[derive(Args)]
 pub struct DraftArgs {
-    /// The kind of document (`commonstock help draft KIND` lists its fields).
-    #[arg(value_parser = kind_names())]
+    /// The kind of document (`commonstock help draft KIND` lists its
+    /// fields), or a batch of payments: dividends, bond-service, payments.
+    #[arg(value_parser = draft_names())]
     pub(crate) kind: String,
     /// Draft a version-2 document (spec/README.md, Versioning); the kinds
     /// of version 2 are always version 2.
     #[arg(long)]
     pub(crate) v2: bool,
-    /// The document's date, YYYY-MM-DD.
-    #[arg(long, required_unless_present = "fields")]
+    /// The document's date, YYYY-MM-DD (a batch's payments' date; not for
+    /// `payments`, whose dates are the CSV's).
+    #[arg(long, required_unless_present_any = ["fields", "csv"])]
     pub(crate) date: Option<String>,
     /// List the kind's fields with their types, and draft nothing.
     #[arg(long)]
@@ -269,6 +310,25 @@ pub struct DraftArgs {
     /// Replace OUT even if it holds signatures (a signed document, a chain).
     #[arg(long)]
     pub(crate) force: bool,
+    /// `draft dividends`: the closed period whose dividends to pay, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub(crate) period: Option<String>,
+    /// `draft bond-service`: pay the rows due on or before this date
+    /// (default: --date).
+    #[arg(long, value_name = "DATE")]
+    pub(crate) due_by: Option<String>,
+    /// `draft payments`: the bank-statement CSV (see below).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) csv: Option<PathBuf>,
+    /// `draft payments`: the CSV column holding FIELD (repeatable).
+    #[arg(long = "column", value_name = "FIELD=HEADER")]
+    pub(crate) columns: Vec<String>,
+    /// A batch: the directory to write each document in, as ID.doc.json.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub(crate) dir: PathBuf,
+    /// A batch: print what was drafted as one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 pub(crate) const KEY_GENERATE_HELP: &str =
@@ -306,7 +366,24 @@ terms when not given. A charter's commune id is computed from its body.
 From the chain, what the rules determine is filled in when not given: a
 period close's figures (empty body), an asset sale's distribution, surplus
 and written_down (give asset and price), a call's price (give series), an
-auction result's rate_bps, allocations and schedule (give auction).
+auction result's rate_bps, allocations and schedule (give auction); a
+payment's amount where the rules fix it (a coupon, a principal, a dividend),
+and its id (made from what it pays: rent-lease-1-3,
+coupon-workshop-1-3-9f3a2b1c, dividend-2025-05-ana, …, never one already
+taken; spec/13-outputs.md).
+
+Batches of payments, one file per payment in --dir (DIR/ID.doc.json), every
+one checked in order as it will be appended:
+  dividends --period YYYY-MM   every dividend of a closed period still payable
+  bond-service [--due-by DATE] every coupon and principal due and unpaid, per
+                               holder of record (amount = units × the row's)
+  payments --csv FILE          one payment per row of a bank statement: a
+                               header row, then date,purpose,amount,id and the
+                               ref fields (agreement, instalment, series, row,
+                               holder, member, period, asset, approval, source;
+                               or ref=k=v;k=v); --column FIELD=HEADER maps a
+                               column; other columns are ignored. A bad row
+                               refuses the whole file, naming it.
 
 Examples:
   commonstock draft charter --date 2025-01-01 -s name=Orchard -s bylaws=@bylaws.txt \\
@@ -317,7 +394,12 @@ Examples:
       -s ref.instalment=1 -o p1.doc.json
   commonstock draft admission --chain chain.jsonl --date 2025-02-01 --body admission.json
   commonstock draft admission --chain chain.jsonl --date 2025-02-01 -s member=dan -s key=@dan.pub
-  commonstock help draft bond_series";
+  commonstock help draft bond_series
+  commonstock draft payment --chain chain.jsonl --date 2025-06-02 -s purpose=dividend \\
+      -s ref.member=ana -s ref.period=2025-05 -o div-ana.doc.json
+  commonstock draft dividends --chain chain.jsonl --period 2025-05 --date 2025-06-02 --dir may
+  commonstock draft bond-service --chain chain.jsonl --date 2025-06-02 --dir june
+  commonstock draft payments --chain chain.jsonl --csv bank.csv --column 'date=Value date'";
 
 pub(crate) const SHOW_HELP: &str = "Examples:
   commonstock show charter.doc.json
@@ -345,10 +427,15 @@ date is before the chain's last, it is already in the chain, an id it
 creates is taken, a signature does not verify, …). A document still missing
 other signatures is expected: that is what signing offline is.
 
+With several documents: one passphrase, one confirmation listing them all;
+each is checked after the ones before it (they are appended in that order),
+and if one cannot be signed none is.
+
 Examples:
   commonstock sign --key ana.key charter.doc.json
   commonstock sign --chain chain.jsonl --key ana.key --yes p1.doc.json
-  commonstock sign --chain chain.jsonl --key ben.key lease.doc.json -o lease.ben.doc.json";
+  commonstock sign --chain chain.jsonl --key ben.key lease.doc.json -o lease.ben.doc.json
+  commonstock sign --chain chain.jsonl --key ana.key --yes june/*.doc.json";
 
 pub(crate) const MERGE_HELP: &str =
     "Each copy must be the same document (same hash); every signature must
@@ -364,9 +451,28 @@ chain atomically: the chain on disk is always either the old or the new
 one. Concurrent appends to one chain wait for each other (a lock on
 CHAIN.lock, released by the system if the holder dies).
 
+Several documents are checked in order, each against the state the ones
+before it leave, and written in one atomic step: all of them, or none (the
+first that cannot be appended is named). The chain is read through the cache
+of saved audit states ($XDG_CACHE_HOME/commonstock), so only what was added
+since it was last read is audited.
+
 Examples:
   commonstock append --new chain.jsonl charter.doc.json
-  commonstock append chain.jsonl p1.doc.json";
+  commonstock append chain.jsonl p1.doc.json
+  commonstock append chain.jsonl june/*.doc.json";
+
+pub(crate) const DUE_HELP: &str =
+    "Rent instalments due and not fully paid (with the days since due), bond rows
+due per holder of record with the coupon and principal not paid, the next
+period to close and from when, and every dividend declared and not paid.
+As of the chain's last entry, or of a later --as-of date (rows falling due
+by then are owed to the holders now).
+
+Examples:
+  commonstock due chain.jsonl
+  commonstock due chain.jsonl --as-of 2025-06-01
+  commonstock due --json chain.jsonl";
 
 pub(crate) const LOG_HELP: &str =
     "Entries are listed in chain order (oldest first; --reverse for newest
