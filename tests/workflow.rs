@@ -41,6 +41,8 @@ impl Dir {
             .current_dir(&self.path)
             .env_remove("COMMONSTOCK_FAULT")
             .env_remove("NO_COLOR")
+            // The cache of audit states stays in the test's directory.
+            .env("COMMONSTOCK_CACHE", self.path.join(".cache"))
             .stdin(Stdio::null());
         c
     }
