@@ -91,7 +91,14 @@ fn once(path: &Path, c: &Cache, date: Option<Date>) -> (Timing, String) {
     let t = Instant::now();
     let mut body = payment_body(&Due::of(&chain, date));
     batch::fill_payment(&chain.state, &mut body, date).expect("fill");
-    let doc = draft::document(Kind::Payment, date, body, chain.commune).expect("a valid body");
+    let doc = draft::document(
+        Kind::Payment,
+        date,
+        body,
+        chain.commune,
+        Kind::Payment.since(),
+    )
+    .expect("a valid body");
     let standing = review::check(Some(&chain), &doc).expect("it can join the chain");
     let draft = t.elapsed().as_secs_f64();
     assert!(matches!(standing, review::Standing::Incomplete(_)));
