@@ -24,9 +24,6 @@ use commonstock::tools::cache::Cache;
 use crate::common::*;
 use crate::workflow::*;
 
-/// The batch "kinds" of `draft`.
-pub(crate) const BATCHES: [&str; 3] = ["dividends", "bond-service", "payments"];
-
 pub(crate) fn is_batch(kind: &str) -> bool {
     BATCHES.contains(&kind)
 }

@@ -175,13 +175,16 @@ pub struct LogArgs {
     pub(crate) json: bool,
 }
 
-/// What `draft` drafts: a kind, or a batch of payments (`cli/batch.rs`).
+/// The batch "kinds" of `draft` (`cli/batch.rs`).
+pub(crate) const BATCHES: [&str; 3] = ["dividends", "bond-service", "payments"];
+
+/// What `draft` drafts: a kind, or a batch of payments.
 pub(crate) fn draft_names() -> clap::builder::PossibleValuesParser {
     clap::builder::PossibleValuesParser::new(
         commonstock::document::Kind::ALL
             .iter()
             .map(|k| k.name())
-            .chain(crate::batch::BATCHES),
+            .chain(BATCHES),
     )
 }
 
