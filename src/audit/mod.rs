@@ -263,7 +263,7 @@ pub struct Saved {
     pub commune_rules: bool,
 }
 
-/// Lines per block handed to a worker: about two batch chunks of
+/// Lines per block handed to a worker: one batch chunk of
 /// single-signature entries.
 const BLOCK_LINES: usize = 512;
 /// Bytes per block, so that long lines make short blocks.
