@@ -109,15 +109,16 @@
 //! 500 points, 7 up to 800, 8 above). Counted with callgrind (instructions,
 //! repeatable under load) on the 11,007 signatures of the benchmark's 10k
 //! chain in blocks of 512: 182,600 per signature before keys were merged,
-//! 95,800 with one term per key in chunks of 256, 90,500 in one chunk per
+//! 95,800 with one term per key in chunks of 256, 90,000 in one chunk per
 //! block; ed25519-zebra's batch verifier on the same blocks 88,500. Of the
-//! 90,500: decompressing R 41,800 (serial field exponentiation, 37 % of the
-//! total), the multiscalar multiplication 33,000, SHA-512 of the challenge
-//! 9,000; deciding the strict rules costs about 1 %. If every chunk fails
-//! (an adversary can arrange that with one bad item per chunk), the cost is
-//! one batch check plus one single verification per item: proportional to
-//! the input's length, about 1.3–1.4 times single verification whatever the
-//! chunk size.
+//! 90,000: decompressing R 40,500 (a serial field exponentiation, 45 % of
+//! the total), the multiscalar multiplication 33,000, SHA-512 of the
+//! challenge 9,100, the scalar products and the rest 7,400, of which the
+//! strict rules and the coefficients are the 1,500 zebra does not spend.
+//! If every chunk fails (an adversary can arrange that with one bad item
+//! per chunk), the cost is one batch check plus one single verification per
+//! item: proportional to the input's length, about 1.2–1.4 times single
+//! verification whatever the chunk size.
 
 use std::fmt;
 
