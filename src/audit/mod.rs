@@ -212,14 +212,23 @@ pub struct Run {
     pub threads: usize,
     /// Resume after the prefix a saved state covers (spec 9.5).
     pub resume: Option<Saved>,
-    /// Return the state to save after the last entry, when the chain so
-    /// far passed every integrity check.
+    /// Return a copy of the state to save after the last entry, when the
+    /// chain so far passed every integrity check ([`Outcome::saved`]).
     pub save: bool,
+    /// Called with the state to save after the last entry, when the chain
+    /// so far passed every integrity check, before the audit finishes with
+    /// it: the live state, not a copy (so writing the state file with
+    /// [`statefile::save`] here costs no second copy of it). Its result is
+    /// [`Outcome::saved_with`].
+    pub save_with: Option<SaveWith>,
     /// Told how far the audit has read, in the calling thread, after each
     /// block of lines (512 lines or about 1 MiB) and once at the end.
     /// Against the file's size it makes a progress bar.
     pub progress: Option<Box<dyn FnMut(Progress)>>,
 }
+
+/// What [`Run::save_with`] calls.
+pub type SaveWith = Box<dyn FnOnce(&Saved) -> io::Result<()>>;
 
 /// How far an audit has read the chain file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -242,6 +251,9 @@ pub struct Outcome {
     /// over the entries this run applied (after a resume: from the first
     /// entry past the saved prefix). What the report's chart draws.
     pub cash: Vec<(Date, i128)>,
+    /// What [`Run::save_with`] returned, when it was called (the integrity
+    /// layers passed).
+    pub saved_with: Option<io::Result<()>>,
 }
 
 /// An audit's state after a prefix of a chain that passed every integrity
@@ -587,7 +599,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
     }
     let mut report = std::mem::take(&mut auditor.report);
     let linker = auditor.linker;
-    let mut state = auditor.state;
+    let state = auditor.state;
     report.commune = linker.commune();
     report.findings = auditor.commune_findings;
     if let Some(f) = stop {
@@ -597,6 +609,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             state,
             saved: None,
             cash: auditor.cash,
+            saved_with: None,
         });
     }
     report.integrity = !linker.is_empty();
@@ -616,15 +629,26 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             state,
             saved: None,
             cash: auditor.cash,
+            saved_with: None,
         });
     }
-    let saved = run.save.then(|| Saved {
-        linker: linker.clone(),
-        state: state.clone(),
-        signatures: report.signatures,
-        findings: report.findings.clone(),
-        commune_rules: auditor.commune_rules,
-    });
+    let (mut saved, mut saved_with) = (None, None);
+    let (linker, mut state) = if run.save || run.save_with.is_some() {
+        // Lent to the caller before `finish`, then taken back: no copy.
+        let live = Saved {
+            linker,
+            state,
+            signatures: report.signatures,
+            findings: std::mem::take(&mut report.findings),
+            commune_rules: auditor.commune_rules,
+        };
+        saved = run.save.then(|| live.clone());
+        saved_with = run.save_with.map(|f| f(&live));
+        report.findings = live.findings;
+        (live.linker, live.state)
+    } else {
+        (linker, state)
+    };
     state.finish();
     report.dividends = state.periods.closes.clone();
     for (i, cp) in options.checkpoints.iter().enumerate() {
@@ -637,6 +661,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         state,
         saved,
         cash: auditor.cash,
+        saved_with,
     })
 }
 

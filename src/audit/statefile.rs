@@ -150,21 +150,77 @@ impl Header {
 
 /// The file's bytes for `saved`: the same state always gives the same bytes.
 pub fn encode(saved: &Saved) -> Vec<u8> {
-    let mut body = Writer::default();
-    saved.write(&mut body);
-    let h = Header::of(saved);
-    let mut out = Vec::with_capacity(HEADER_LEN + body.0.len() + CHECKSUM_LEN);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&h.commune.0);
-    out.extend_from_slice(&h.entries.to_le_bytes());
-    out.extend_from_slice(&h.head.0);
-    out.extend_from_slice(&h.signatures.to_le_bytes());
-    out.extend_from_slice(&(body.0.len() as u64).to_le_bytes());
-    out.extend_from_slice(&body.0);
-    let sum = checksum(&out);
-    out.extend_from_slice(&sum);
+    let mut out = Vec::new();
+    write(saved, &mut out).expect("a Vec takes every write");
     out
+}
+
+/// Writes the file for `saved` to `out` (the bytes of [`encode`]), streamed:
+/// the body is encoded twice, once to count its bytes for the header and
+/// once to write it, so that nothing but a small buffer is held besides the
+/// state itself.
+pub fn write(saved: &Saved, out: &mut dyn io::Write) -> io::Result<()> {
+    let body_len = {
+        let mut count = Count(0);
+        let mut w = Writer::new(&mut count);
+        saved.write(&mut w);
+        w.finish()?
+    };
+    let h = Header::of(saved);
+    let mut out = Checksummed {
+        out,
+        hasher: blake3::Hasher::new_derive_key(CHECKSUM_CONTEXT),
+    };
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header.extend_from_slice(&h.commune.0);
+    header.extend_from_slice(&h.entries.to_le_bytes());
+    header.extend_from_slice(&h.head.0);
+    header.extend_from_slice(&h.signatures.to_le_bytes());
+    header.extend_from_slice(&body_len.to_le_bytes());
+    io::Write::write_all(&mut out, &header)?;
+    let mut w = Writer::new(&mut out);
+    saved.write(&mut w);
+    let written = w.finish()?;
+    if written != body_len {
+        // The encoding is a function of the state: it cannot differ.
+        return Err(io::Error::other(
+            "the state's encoding changed while it was written",
+        ));
+    }
+    let sum = *out.hasher.finalize().as_bytes();
+    out.out.write_all(&sum)
+}
+
+/// A sink that only counts.
+struct Count(u64);
+
+impl io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Passes bytes on and hashes them for the checksum.
+struct Checksummed<'a> {
+    out: &'a mut dyn io::Write,
+    hasher: blake3::Hasher,
+}
+
+impl io::Write for Checksummed<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(b)?;
+        self.hasher.update(&b[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn checksum(bytes: &[u8]) -> [u8; 32] {
@@ -273,9 +329,10 @@ pub fn load(path: &Path) -> Result<Saved, Error> {
 }
 
 /// Writes `saved` to `path` atomically (temporary file, fsync, rename): a
-/// crash leaves the previous file or the new one.
+/// crash leaves the previous file or the new one. The file is streamed
+/// ([`write`]), never held in memory whole.
 pub fn save(path: &Path, saved: &Saved) -> io::Result<()> {
-    crate::atomic::replace_file(path, &encode(saved))
+    crate::atomic::replace_file_with(path, &mut |out| write(saved, out))
 }
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasher;
+use std::io;
 use std::sync::Arc;
 
 use crate::protocol::date::Date;
@@ -34,32 +35,96 @@ pub(crate) struct Malformed {
     pub(crate) detail: String,
 }
 
-/// The body being written.
-#[derive(Default)]
-pub(crate) struct Writer(pub(crate) Vec<u8>);
+/// The body being written, streamed to a sink in pieces of
+/// [`Writer::PIECE`] bytes, so that encoding a state never holds a second
+/// copy of it in memory.
+pub(crate) struct Writer<'a> {
+    buf: Vec<u8>,
+    out: &'a mut dyn io::Write,
+    /// Bytes handed to `out` so far.
+    sent: u64,
+    /// The first error of `out`; nothing is written after it.
+    error: Option<io::Error>,
+}
 
-impl Writer {
+impl<'a> Writer<'a> {
+    const PIECE: usize = 1 << 16;
+
+    pub(crate) fn new(out: &'a mut dyn io::Write) -> Self {
+        Writer {
+            buf: Vec::with_capacity(Self::PIECE + 64),
+            out,
+            sent: 0,
+            error: None,
+        }
+    }
+
+    fn send(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(&self.buf)
+        {
+            self.error = Some(e);
+        }
+        self.sent += self.buf.len() as u64;
+        self.buf.clear();
+    }
+
+    fn spill(&mut self) {
+        if self.buf.len() >= Self::PIECE {
+            self.send();
+        }
+    }
+
+    /// Sends what is buffered; the bytes written in all, or the sink's
+    /// first error.
+    pub(crate) fn finish(mut self) -> io::Result<u64> {
+        self.send();
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.sent),
+        }
+    }
+
     pub(crate) fn byte(&mut self, b: u8) {
-        self.0.push(b);
+        self.buf.push(b);
+        self.spill();
     }
 
     pub(crate) fn bytes(&mut self, b: &[u8]) {
-        self.0.extend_from_slice(b);
+        if b.len() >= Self::PIECE {
+            self.send();
+            self.buf.extend_from_slice(b);
+            self.send();
+        } else {
+            self.buf.extend_from_slice(b);
+            self.spill();
+        }
     }
 
     /// LEB128, minimal.
     pub(crate) fn varint(&mut self, mut v: u128) {
         while v >= 0x80 {
-            self.0.push((v as u8) | 0x80);
+            self.buf.push((v as u8) | 0x80);
             v >>= 7;
         }
-        self.0.push(v as u8);
+        self.buf.push(v as u8);
+        self.spill();
     }
 
     /// A count (of bytes or items).
     pub(crate) fn len(&mut self, n: usize) {
         self.varint(n as u128);
     }
+}
+
+/// `v` encoded, in memory.
+#[cfg(test)]
+pub(crate) fn to_bytes<T: Persist>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = Writer::new(&mut out);
+    v.write(&mut w);
+    w.finish().expect("a Vec takes every write");
+    out
 }
 
 /// The body being read: never reads past its end.
@@ -577,10 +642,9 @@ mod tests {
     use super::*;
 
     fn round_trip<T: Persist + PartialEq + std::fmt::Debug>(v: T) {
-        let mut w = Writer::default();
-        v.write(&mut w);
+        let bytes = to_bytes(&v);
         let mut r = Reader {
-            bytes: &w.0,
+            bytes: &bytes,
             pos: 0,
             base: 0,
             shared: HashSet::new(),
@@ -635,13 +699,11 @@ mod tests {
         m.insert("a".to_string(), 1i64);
         round_trip(m);
         let h: HashMap<String, i64> = (0..100).map(|i| (format!("k{i}"), i)).collect();
-        let mut w1 = Writer::default();
-        h.write(&mut w1);
+        let w1 = to_bytes(&h);
         let h2: HashMap<String, i64> = (0..100).rev().map(|i| (format!("k{i}"), i)).collect();
-        let mut w2 = Writer::default();
-        h2.write(&mut w2);
-        assert_eq!(w1.0, w2.0, "a hash map is written in key order");
-        assert_eq!(read::<HashMap<String, i64>>(&w1.0).unwrap(), h);
+        let w2 = to_bytes(&h2);
+        assert_eq!(w1, w2, "a hash map is written in key order");
+        assert_eq!(read::<HashMap<String, i64>>(&w1).unwrap(), h);
         // two equal keys, or descending ones, are refused
         assert!(read::<BTreeSet<u8>>(&[2, 5, 5]).is_err());
         assert!(read::<BTreeSet<u8>>(&[2, 6, 5]).is_err());
@@ -656,16 +718,51 @@ mod tests {
     #[test]
     fn lengths_never_exceed_the_bytes_left() {
         // a count of 2^60 items in a 10-byte body
-        let mut w = Writer::default();
+        let mut bytes = Vec::new();
+        let mut w = Writer::new(&mut bytes);
         w.varint(1 << 60);
         w.bytes(&[0; 2]);
-        assert!(read::<Vec<[u8; 32]>>(&w.0).is_err());
-        assert!(read::<String>(&w.0).is_err());
+        w.finish().unwrap();
+        assert!(read::<Vec<[u8; 32]>>(&bytes).is_err());
+        assert!(read::<String>(&bytes).is_err());
         assert!(read::<String>(&[2, 0xC3, 0x28]).is_err(), "not UTF-8");
         assert!(read::<bool>(&[2]).is_err());
         assert!(read::<Option<u8>>(&[2, 0]).is_err());
         assert!(read::<Rule>(&[3, b'X', b'-', b'1']).is_err());
         assert!(read::<Date>(&[0x80, 0x80, 0x80, 0x80, 0x01]).is_err());
+    }
+
+    /// Streamed in pieces, the bytes are the same as written at once, also
+    /// across piece boundaries and with long byte strings.
+    #[test]
+    fn streamed_pieces_are_the_whole() {
+        let v: Vec<(String, u64)> = (0..20_000u64)
+            .map(|i| ("x".repeat((i % 97) as usize), i * 1_000_003))
+            .collect();
+        let long = vec!["y".repeat(200_000)];
+        for bytes in [to_bytes(&v), to_bytes(&long)] {
+            assert!(bytes.len() > 2 * Writer::PIECE);
+        }
+        assert_eq!(read::<Vec<(String, u64)>>(&to_bytes(&v)).unwrap(), v);
+        assert_eq!(read::<Vec<String>>(&to_bytes(&long)).unwrap(), long);
+        // the sink's error is the result, after any number of writes
+        struct Full(usize);
+        impl io::Write for Full {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::from_raw_os_error(28));
+                }
+                self.0 -= 1;
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut full = Full(1);
+        let mut w = Writer::new(&mut full);
+        v.write(&mut w);
+        assert_eq!(w.finish().unwrap_err().raw_os_error(), Some(28));
     }
 
     #[test]
