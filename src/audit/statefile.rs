@@ -31,7 +31,11 @@
 //! **Body encoding** (the crate-internal trait `Persist`): unsigned and signed integers as
 //! LEB128 varints (signed ones zigzag-mapped), minimal length only; `bool`
 //! and `Option` tags as one byte (0 or 1); strings and sequences as a
-//! varint count then their items; `[u8; N]` and hashes as N raw bytes;
+//! varint count then their items; interned strings (the payment ids)
+//! front-coded, each as the length of its common prefix with the one before
+//! and the rest; shared strings (the member ids the closes name) written out
+//! once, as 0 and the string, then referred to by their number + 1; `[u8;
+//! N]` and hashes as N raw bytes;
 //! dates as a varint day number; rules and document kinds by their spec
 //! names. Maps and sets are written in ascending key order (hash maps and
 //! sets are sorted first) and must be read back strictly ascending, so the

@@ -45,6 +45,8 @@ pub(crate) struct Writer<'a> {
     sent: u64,
     /// The first error of `out`; nothing is written after it.
     error: Option<io::Error>,
+    /// Shared strings written so far, by their number (see `Arc<str>`).
+    shared: HashMap<Arc<str>, u32>,
 }
 
 impl<'a> Writer<'a> {
@@ -56,6 +58,7 @@ impl<'a> Writer<'a> {
             out,
             sent: 0,
             error: None,
+            shared: HashMap::new(),
         }
     }
 
@@ -133,9 +136,12 @@ pub(crate) struct Reader<'a> {
     pos: usize,
     /// The body's offset in the file, for error positions.
     base: usize,
-    /// Shared strings read so far: a member id is one allocation however
-    /// many closes name it, as in the state the replay built.
-    shared: HashSet<Arc<str>>,
+    /// Shared strings read so far, by their number: a member id is one
+    /// allocation however many closes name it, as in the state the replay
+    /// built.
+    shared: Vec<Arc<str>>,
+    /// The same strings, to refuse one written out twice.
+    shared_set: HashSet<Arc<str>>,
 }
 
 impl<'a> Reader<'a> {
@@ -145,7 +151,8 @@ impl<'a> Reader<'a> {
             bytes,
             pos: 0,
             base,
-            shared: HashSet::new(),
+            shared: Vec::new(),
+            shared_set: HashSet::new(),
         }
     }
 
@@ -553,19 +560,43 @@ where
     }
 }
 
+/// A shared string (a member id, which many closes name): written out the
+/// first time, as a varint 0 then the string, and after that as the varint
+/// n + 1 for the n-th shared string written out (in order of first
+/// appearance). A string written out a second time is refused, so a state
+/// has one encoding.
 impl Persist for Arc<str> {
     fn write(&self, w: &mut Writer) {
+        if let Some(&n) = w.shared.get(self) {
+            w.varint(u128::from(n) + 1);
+            return;
+        }
+        let n = w.shared.len() as u32;
+        w.shared.insert(Arc::clone(self), n);
+        w.byte(0);
         w.len(self.len());
         w.bytes(self.as_bytes());
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
-        let s = String::read(r)?;
-        if let Some(shared) = r.shared.get(s.as_str()) {
-            return Ok(Arc::clone(shared));
+        let at = r.pos;
+        match r.varint()? {
+            0 => {
+                let s: Arc<str> = Arc::from(String::read(r)?);
+                if !r.shared_set.insert(Arc::clone(&s)) {
+                    r.pos = at;
+                    return Err(r.malformed("a shared string written out twice"));
+                }
+                r.shared.push(Arc::clone(&s));
+                Ok(s)
+            }
+            n => match r.shared.get(n as usize - 1) {
+                Some(s) => Ok(Arc::clone(s)),
+                None => {
+                    r.pos = at;
+                    Err(r.malformed(format!("shared string {n} of {} so far", r.shared.len())))
+                }
+            },
         }
-        let a: Arc<str> = Arc::from(s);
-        r.shared.insert(Arc::clone(&a));
-        Ok(a)
     }
 }
 
@@ -591,22 +622,55 @@ impl<T: Persist> Persist for Box<[T]> {
 }
 
 /// Interned strings, in the order of their numbers (which the state's
-/// records refer to); a repeated string is refused.
+/// records refer to), front-coded: each string is the byte length of its
+/// longest common prefix with the one before, then the rest as a string
+/// (consecutive payment ids such as `p004924`, `p004925` take 3 bytes
+/// instead of 8). A prefix that is not the longest, a result that is not
+/// UTF-8 and a repeated string are refused, so the encoding is unique.
 impl Persist for Interner {
     fn write(&self, w: &mut Writer) {
         w.len(self.len());
+        let mut prev: &str = "";
         for s in self.iter() {
-            w.len(s.len());
-            w.bytes(s.as_bytes());
+            let common = prev
+                .bytes()
+                .zip(s.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            w.len(common);
+            w.len(s.len() - common);
+            w.bytes(&s.as_bytes()[common..]);
+            prev = s;
         }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
         let n = r.len()?;
         let mut out = Interner::new();
+        let mut prev: Vec<u8> = Vec::new();
         for i in 0..n {
             let at = r.pos;
-            let s = String::read(r)?;
-            if out.intern(&s) as usize != i {
+            let common = r.varint()?;
+            if common > prev.len() as u128 {
+                r.pos = at;
+                return Err(r.malformed(format!(
+                    "a common prefix of {common} bytes with a string of {}",
+                    prev.len()
+                )));
+            }
+            let common = common as usize;
+            let len = r.len()?;
+            let rest = r.take(len)?;
+            if rest.first().is_some_and(|b| prev.get(common) == Some(b)) {
+                r.pos = at;
+                return Err(r.malformed("a common prefix shorter than it is"));
+            }
+            prev.truncate(common);
+            prev.extend_from_slice(rest);
+            let Ok(s) = std::str::from_utf8(&prev) else {
+                r.pos = at;
+                return Err(r.malformed("an interned string that is not UTF-8"));
+            };
+            if out.intern(s) as usize != i {
                 r.pos = at;
                 return Err(r.malformed("a repeated interned string"));
             }
@@ -647,7 +711,8 @@ mod tests {
             bytes: &bytes,
             pos: 0,
             base: 0,
-            shared: HashSet::new(),
+            shared: Vec::new(),
+            shared_set: HashSet::new(),
         };
         assert_eq!(T::read(&mut r).unwrap(), v);
         assert_eq!(r.remaining(), 0);
@@ -658,7 +723,8 @@ mod tests {
             bytes,
             pos: 0,
             base: 0,
-            shared: HashSet::new(),
+            shared: Vec::new(),
+            shared_set: HashSet::new(),
         };
         T::read(&mut r)
     }
@@ -730,6 +796,59 @@ mod tests {
         assert!(read::<Option<u8>>(&[2, 0]).is_err());
         assert!(read::<Rule>(&[3, b'X', b'-', b'1']).is_err());
         assert!(read::<Date>(&[0x80, 0x80, 0x80, 0x80, 0x01]).is_err());
+    }
+
+    #[test]
+    fn interned_strings_are_front_coded_and_canonical() {
+        let mut i = Interner::new();
+        for s in [
+            "p004924", "p004925", "p00493", "", "q", "é", "è", "èa", "p004924x",
+        ] {
+            i.intern(s);
+        }
+        let bytes = to_bytes(&i);
+        let back = read::<Interner>(&bytes).unwrap();
+        assert_eq!(
+            back.iter().collect::<Vec<_>>(),
+            i.iter().collect::<Vec<_>>()
+        );
+        // count, then (common, rest length, rest): "p004924" in full, "p004925" as 6 + "5"
+        assert_eq!(&bytes[..13], b"\x09\x00\x07p004924\x06\x015");
+        // consecutive ids: 3 bytes each, 4 when the tens change, …
+        let mut ids = Interner::new();
+        for n in 0..1000 {
+            ids.intern(&format!("p{n:06}"));
+        }
+        let len = to_bytes(&ids).len();
+        assert!(len < 3_200, "{len}");
+        // a prefix longer than the string before, one not the longest, a
+        // split character, a repeat: refused
+        assert!(read::<Interner>(b"\x02\x00\x01a\x02\x01b").is_err());
+        assert!(read::<Interner>(b"\x02\x00\x02ab\x00\x02ac").is_err());
+        assert!(read::<Interner>(b"\x02\x00\x02ab\x01\x01c").is_ok());
+        assert!(read::<Interner>(b"\x01\x00\x01\xc3").is_err());
+        assert!(read::<Interner>(b"\x02\x00\x01a\x01\x00").is_err());
+    }
+
+    #[test]
+    fn shared_strings_are_written_once() {
+        let m1: Arc<str> = Arc::from("m00001");
+        let m2: Arc<str> = Arc::from("m00002");
+        let v = vec![
+            Arc::clone(&m1),
+            Arc::clone(&m2),
+            Arc::from("m00001"), // equal, another allocation: still shared
+            Arc::clone(&m2),
+        ];
+        let bytes = to_bytes(&v);
+        assert_eq!(bytes, b"\x04\x00\x06m00001\x00\x06m00002\x01\x02");
+        let back = read::<Vec<Arc<str>>>(&bytes).unwrap();
+        assert_eq!(back, v);
+        assert!(Arc::ptr_eq(&back[0], &back[2]) && Arc::ptr_eq(&back[1], &back[3]));
+        // written out twice, or a number not yet written: refused
+        assert!(read::<Vec<Arc<str>>>(b"\x02\x00\x01a\x00\x01a").is_err());
+        assert!(read::<Vec<Arc<str>>>(b"\x02\x00\x01a\x02").is_err());
+        assert!(read::<Vec<Arc<str>>>(b"\x01\x01").is_err());
     }
 
     /// Streamed in pieces, the bytes are the same as written at once, also
