@@ -7,6 +7,8 @@
 //!   entries/s, signatures/s and peak resident memory;
 //! - **ours**: `sig::verify_batch` in blocks of 512 (as the audit's workers
 //!   call it), with no parsing or rules;
+//! - **save**: the full audit with `--save` (the state file streamed from
+//!   the live state): its peak resident memory and the state file's size;
 //! - **zebra**: ed25519-zebra's batch verifier (ZIP-215, which merges the
 //!   terms of one key as ours does) on the same blocks, without our strict
 //!   per-item checks: the reference limit.
@@ -234,6 +236,25 @@ fn child(args: &[String]) {
                 peak_kib()
             );
         }
+        "save" => {
+            // the audit with --save: the state file streamed from the live state
+            let state = path.with_extension("bench-state");
+            let to = state.clone();
+            let run = Run {
+                save_with: Some(Box::new(move |s| commonstock::statefile::save(&to, s))),
+                ..Run::default()
+            };
+            let t = Instant::now();
+            let input = BufReader::with_capacity(1 << 16, File::open(path).expect("open"));
+            let o = audit::run(input, &Options::default(), run).expect("read");
+            let secs = t.elapsed().as_secs_f64();
+            o.saved_with
+                .expect("a valid chain is saved")
+                .expect("state file");
+            let bytes = std::fs::metadata(&state).expect("state file").len();
+            std::fs::remove_file(&state).expect("state file");
+            println!("secs {secs} state_bytes {bytes} peak_kib {}", peak_kib());
+        }
         mode @ ("ours" | "uncoalesced" | "zebra" | "single" | "allbad") => {
             let mut items = signatures(path);
             if mode == "allbad" {
@@ -318,7 +339,7 @@ fn main() {
         threads()
     );
     println!(
-        "{:>5} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8}",
+        "{:>5} {:>9} {:>9} {:>10} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>7} {:>7} {:>8} {:>8} {:>8}",
         "chain",
         "entries",
         "sigs",
@@ -331,7 +352,9 @@ fn main() {
         "a/ours",
         "cpu a/z",
         "cpu o/z",
-        "peak MiB"
+        "peak MiB",
+        "save MiB",
+        "state MB"
     );
     let mut smallest = None;
     for (name, members, months) in SIZES {
@@ -340,13 +363,13 @@ fn main() {
         }
         let path = ensure_chain(members, months);
         smallest.get_or_insert(path.clone());
-        let m = measure(&["audit", "ours", "zebra"], &path, runs);
-        let (a, o, z) = (&m[0], &m[1], &m[2]);
+        let m = measure(&["audit", "ours", "zebra", "save"], &path, runs);
+        let (a, o, z, sv) = (&m[0], &m[1], &m[2], &m[3]);
         let rate = |r: &[(String, f64)]| get(r, "sigs") / get(r, "secs");
         let per_cpu = |r: &[(String, f64)]| get(r, "sigs") / get(r, "cpu");
         let (audit, ours, zebra) = (rate(a), rate(o), rate(z));
         println!(
-            "{:>5} {:>9} {:>9} {:>10.0} {:>9.0} {:>9.0} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.1}",
+            "{:>5} {:>9} {:>9} {:>10.0} {:>9.0} {:>9.0} {:>9.0} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>8.1} {:>8.1} {:>8.1}",
             name,
             get(a, "entries"),
             get(a, "sigs"),
@@ -359,7 +382,9 @@ fn main() {
             audit / ours,
             per_cpu(a) / per_cpu(z),
             per_cpu(o) / per_cpu(z),
-            get(a, "peak_kib") / 1024.0
+            get(a, "peak_kib") / 1024.0,
+            get(sv, "peak_kib") / 1024.0,
+            get(sv, "state_bytes") / 1e6
         );
         let _ = std::io::stdout().flush();
     }

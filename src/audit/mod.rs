@@ -757,13 +757,15 @@ impl Blocks for Inline {
     }
 }
 
-/// A block's buffer for reuse, unless a long line made it large.
-fn recycle(data: Vec<u8>) -> Vec<u8> {
-    if data.capacity() > 2 * BLOCK_BYTES {
-        Vec::new()
-    } else {
-        data
+/// A block's buffer for reuse. One that grew past half a block's bytes
+/// (after a long line: a close lists every member's payout) goes back to
+/// a block's usual size, so the buffers in flight stay a few MiB.
+fn recycle(mut data: Vec<u8>) -> Vec<u8> {
+    if data.capacity() > BLOCK_BYTES / 2 {
+        data.clear();
+        data.shrink_to(BLOCK_BYTES / 4);
     }
+    data
 }
 
 /// The pipeline (see [`run`]): this thread reads, worker threads parse,
