@@ -69,7 +69,7 @@ use crate::protocol::persist::{Malformed, Persist, Reader, Writer, persist_struc
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 24] = b"commonstock audit state\n";
 /// The version of the layout and of every field list. See the module doc.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The BLAKE3 key-derivation context of the checksum.
 pub const CHECKSUM_CONTEXT: &str = "commonstock audit state checksum";
 
