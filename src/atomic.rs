@@ -70,3 +70,46 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     result
 }
+
+/// [`replace_file`] for content too large to hold in memory: `write`
+/// streams it to the temporary file (in pieces; unbuffered, so it should
+/// write in large ones). The fault sites are [`replace_file`]'s: the first
+/// piece is written in two halves, with `write:partial` and `write:enospc`
+/// between them.
+pub fn replace_file_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    /// The file, with the fault sites in its first write.
+    struct Halves {
+        f: File,
+        first: bool,
+    }
+    impl Write for Halves {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if std::mem::take(&mut self.first) && !b.is_empty() {
+                write_in_halves(&mut self.f, b, "write")?;
+                return Ok(b.len());
+            }
+            self.f.write(b)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.f.flush()
+        }
+    }
+    let tmp = sibling(path, &format!(".tmp.{}", std::process::id()), true);
+    let result = (|| {
+        let f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        if let Ok(m) = std::fs::metadata(path) {
+            f.set_permissions(m.permissions())?;
+        }
+        let mut out = Halves { f, first: true };
+        write(&mut out)?;
+        out.f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -60,23 +60,37 @@ impl Case {
     }
 }
 
-/// Checks every case singly, as one batch, and as batches of `chunk` items.
+/// A batch verifier.
+type Batch = fn(&[Item<'_>]) -> Vec<Result<(), Error>>;
+
+/// Both batch forms: one A term per key (the default) and one per item.
+const BATCHES: [(&str, Batch); 2] = [
+    ("batch", sig::verify_batch),
+    ("uncoalesced batch", sig::verify_batch_uncoalesced),
+];
+
+/// Checks every case singly, as one batch, and as batches of `chunk` items,
+/// in both batch forms.
 fn check_single_and_batch(cases: &[Case], chunk: usize) {
     for c in cases {
         let got = code(sig::verify(&c.key, &c.msg, &c.sig));
         assert_eq!(got, c.expect, "{}: single", c.name);
-        let alone = sig::verify_batch(&[c.item()]);
-        assert_eq!(code(alone[0]), c.expect, "{}: batch of one", c.name);
     }
     let items: Vec<Item<'_>> = cases.iter().map(Case::item).collect();
-    let all = sig::verify_batch(&items);
-    assert_eq!(all.len(), cases.len());
-    for (c, r) in cases.iter().zip(&all) {
-        assert_eq!(code(*r), c.expect, "{}: whole-file batch", c.name);
-    }
-    for (part, items) in cases.chunks(chunk).zip(items.chunks(chunk)) {
-        for (c, r) in part.iter().zip(sig::verify_batch(items)) {
-            assert_eq!(code(r), c.expect, "{}: batch of {chunk}", c.name);
+    for (form, batch) in BATCHES {
+        for c in cases {
+            let alone = batch(&[c.item()]);
+            assert_eq!(code(alone[0]), c.expect, "{}: {form} of one", c.name);
+        }
+        let all = batch(&items);
+        assert_eq!(all.len(), cases.len());
+        for (c, r) in cases.iter().zip(&all) {
+            assert_eq!(code(*r), c.expect, "{}: whole-file {form}", c.name);
+        }
+        for (part, items) in cases.chunks(chunk).zip(items.chunks(chunk)) {
+            for (c, r) in part.iter().zip(batch(items)) {
+                assert_eq!(code(r), c.expect, "{}: {form} of {chunk}", c.name);
+            }
         }
     }
 }
@@ -395,14 +409,20 @@ fn torsion_residues_batch_with_honest_signatures() {
         }
     }
     let items: Vec<Item<'_>> = mixed.iter().map(Case::item).collect();
-    let batch = sig::verify_batch(&items);
-    for (c, r) in mixed.iter().zip(&batch) {
-        assert_eq!(*r, sig::verify(&c.key, &c.msg, &c.sig), "{}", c.name);
-        assert_eq!(*r, Ok(()), "{}", c.name);
-    }
-    for size in [2, 5, 13] {
-        for part in items.chunks(size) {
-            assert!(sig::verify_batch(part).iter().all(Result::is_ok));
+    for (form, batch) in BATCHES {
+        for (c, r) in mixed.iter().zip(&batch(&items)) {
+            assert_eq!(
+                *r,
+                sig::verify(&c.key, &c.msg, &c.sig),
+                "{form}: {}",
+                c.name
+            );
+            assert_eq!(*r, Ok(()), "{form}: {}", c.name);
+        }
+        for size in [2, 5, 13] {
+            for part in items.chunks(size) {
+                assert!(batch(part).iter().all(Result::is_ok), "{form}");
+            }
         }
     }
 }
@@ -413,27 +433,95 @@ fn one_corrupted_signature_in_a_batch() {
         let mut cases = honest(n, 2);
         cases[bad].sig[40] ^= 1; // flips bit 64 of S: still < L, wrong equation
         let items: Vec<Item<'_>> = cases.iter().map(Case::item).collect();
-        let got = sig::verify_batch(&items);
         let single = sig::verify(&cases[bad].key, &cases[bad].msg, &cases[bad].sig);
         assert_eq!(single, Err(Error::Equation));
-        for (i, r) in got.iter().enumerate() {
-            let want = if i == bad { single } else { Ok(()) };
-            assert_eq!(*r, want, "n = {n}, item {i}");
+        for (form, batch) in BATCHES {
+            let got = batch(&items);
+            for (i, r) in got.iter().enumerate() {
+                let want = if i == bad { single } else { Ok(()) };
+                assert_eq!(*r, want, "{form}: n = {n}, item {i}");
+            }
         }
     }
     // A corrupted message is the same.
     let mut cases = honest(4, 4);
     cases[0].msg.push(b'!');
     let items: Vec<Item<'_>> = cases.iter().map(Case::item).collect();
-    assert_eq!(
-        sig::verify_batch(&items),
-        vec![Err(Error::Equation), Ok(()), Ok(()), Ok(())]
-    );
+    for (_, batch) in BATCHES {
+        assert_eq!(
+            batch(&items),
+            vec![Err(Error::Equation), Ok(()), Ok(()), Ok(())]
+        );
+    }
+}
+
+/// `n` signatures by one key (a commune's treasurer), on distinct messages.
+fn one_signer(n: usize, seed_byte: u8) -> Vec<Case> {
+    let sk = SecretKey::from_seed([seed_byte; 32]);
+    (0..n)
+        .map(|i| {
+            let msg = format!("payment {i}").into_bytes();
+            Case {
+                name: format!("treasurer {seed_byte}/{i}"),
+                key: sk.public_key(),
+                sig: sk.sign(&msg),
+                msg,
+                expect: "accept".into(),
+            }
+        })
+        .collect()
+}
+
+/// One key signs nearly every item, as a commune's treasurer does, so its
+/// items share one term of the batch equation: each bad one still gets its
+/// own verdict, the good ones beside it theirs, in every chunk.
+#[test]
+fn one_key_signs_many_items_and_one_is_bad() {
+    let n = sig::BATCH_CHUNK + 300; // two chunks
+    let mut cases = one_signer(n, 11);
+    // a few other signers among them
+    for (i, other) in honest(6, 12).into_iter().enumerate() {
+        cases.insert(100 + 200 * i, other);
+    }
+    let items: Vec<Item<'_>> = cases.iter().map(Case::item).collect();
+    for (form, batch) in BATCHES {
+        assert!(batch(&items).iter().all(Result::is_ok), "{form}");
+    }
+    // One bad item in the first chunk (by the treasurer), then one in the
+    // second (by the treasurer, a signature of another of its messages: the
+    // key is right, the message is not), then an item by another signer.
+    for bad in [17, sig::BATCH_CHUNK + 150, 300] {
+        let mut broken: Vec<Case> = cases
+            .iter()
+            .map(|c| Case {
+                name: c.name.clone(),
+                key: c.key,
+                msg: c.msg.clone(),
+                sig: c.sig,
+                expect: "accept".into(),
+            })
+            .collect();
+        if bad == 17 {
+            broken[bad].sig[33] ^= 4;
+        } else {
+            broken[bad].sig = broken[bad + 1].sig;
+        }
+        assert_eq!(broken[bad].key == broken[0].key, bad != 300);
+        broken[bad].expect = "SIG-6".into();
+        check_single_and_batch(&broken, 512);
+    }
+    // The treasurer's signature moved to an item of another key.
+    let mut moved: Vec<Case> = one_signer(40, 13);
+    let other = honest(1, 14).remove(0);
+    moved[20].key = other.key;
+    moved[20].expect = "SIG-6".into();
+    check_single_and_batch(&moved, 16);
 }
 
 #[test]
 fn empty_batch() {
     assert!(sig::verify_batch(&[]).is_empty());
+    assert!(sig::verify_batch_uncoalesced(&[]).is_empty());
 }
 
 #[test]
@@ -506,8 +594,6 @@ const EXAMPLE_SIG_B64: &str =
 #[ignore = "benchmark"]
 fn bench_single_vs_batch() {
     use std::time::Instant;
-    let cases = honest(1024, 6);
-    let items: Vec<Item<'_>> = cases.iter().map(Case::item).collect();
     let per_sig = |f: &dyn Fn(), n: usize, reps: usize| {
         let t = Instant::now();
         for _ in 0..reps {
@@ -515,31 +601,39 @@ fn bench_single_vs_batch() {
         }
         t.elapsed().as_secs_f64() * 1e6 / (n * reps) as f64
     };
-    let single = per_sig(
-        &|| {
-            for c in &cases {
-                assert!(sig::verify(&c.key, &c.msg, &c.sig).is_ok());
-            }
-        },
-        1024,
-        3,
-    );
-    println!("single: {single:.1} us/sig");
-    for n in [8, 16, 32, 64, 94, 128, 192, 256, 1024] {
-        let part = &items[..n];
-        let us = per_sig(
-            &|| assert!(sig::verify_batch(part).iter().all(Result::is_ok)),
-            n,
-            3 * 1024 / n,
+    for (signers, cases) in [
+        ("distinct signers", honest(1024, 6)),
+        ("one signer", one_signer(1024, 6)),
+    ] {
+        let items: Vec<Item<'_>> = cases.iter().map(Case::item).collect();
+        let single = per_sig(
+            &|| {
+                for c in &cases {
+                    assert!(sig::verify(&c.key, &c.msg, &c.sig).is_ok());
+                }
+            },
+            1024,
+            3,
         );
-        println!("batch of {n}: {us:.1} us/sig");
+        println!("{signers}: single {single:.1} us/sig");
+        for n in [8, 16, 32, 64, 128, 256, 512, 1024] {
+            let part = &items[..n];
+            for (form, batch) in BATCHES {
+                let us = per_sig(
+                    &|| assert!(batch(part).iter().all(Result::is_ok)),
+                    n,
+                    3 * 1024 / n,
+                );
+                println!("{signers}: {form} of {n}: {us:.1} us/sig");
+            }
+        }
+        // Adversarial: one bad item per chunk, so every chunk falls back.
+        let mut bad: Vec<Item<'_>> = items.clone();
+        let wrong = b"not the message".to_vec();
+        for it in bad.iter_mut().step_by(sig::BATCH_CHUNK) {
+            it.msg = &wrong;
+        }
+        let us = per_sig(&|| drop(sig::verify_batch(&bad)), 1024, 3);
+        println!("{signers}: batch of 1024, every chunk failing: {us:.1} us/sig");
     }
-    // Adversarial: one bad item per chunk, so every chunk falls back.
-    let mut bad = honest(1024, 6);
-    for c in bad.iter_mut().step_by(sig::BATCH_CHUNK) {
-        c.msg.push(0);
-    }
-    let bad_items: Vec<Item<'_>> = bad.iter().map(Case::item).collect();
-    let us = per_sig(&|| drop(sig::verify_batch(&bad_items)), 1024, 3);
-    println!("batch of 1024, every chunk failing: {us:.1} us/sig");
 }

@@ -470,16 +470,21 @@ fn check_batch(cases: &[Case]) -> Result<(), TestCaseError> {
             sig: &c.sig,
         })
         .collect();
-    let batch = sig::verify_batch(&items);
-    prop_assert_eq!(batch.len(), cases.len());
-    for (i, c) in cases.iter().enumerate() {
-        prop_assert_eq!(
-            batch[i],
-            sig::verify(&c.key, &c.msg, &c.sig),
-            "item {}: {:?}",
-            i,
-            c
-        );
+    // Both forms: one A term per key, and one per item.
+    for batch in [
+        sig::verify_batch(&items),
+        sig::verify_batch_uncoalesced(&items),
+    ] {
+        prop_assert_eq!(batch.len(), cases.len());
+        for (i, c) in cases.iter().enumerate() {
+            prop_assert_eq!(
+                batch[i],
+                sig::verify(&c.key, &c.msg, &c.sig),
+                "item {}: {:?}",
+                i,
+                c
+            );
+        }
     }
     Ok(())
 }
@@ -516,14 +521,15 @@ proptest! {
 }
 
 proptest! {
-    // Few cases: each spans two batch chunks (BATCH_CHUNK = 256).
+    // Few cases: each spans two batch chunks (sig::BATCH_CHUNK + 44 items,
+    // by seven keys, so each key's items share a term in each chunk).
     #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
 
     #[test]
     fn batch_across_chunks(
-        bad in prop::collection::vec((0usize..300, any::<u8>(), any::<u16>()), 0..3),
+        bad in prop::collection::vec((0usize..sig::BATCH_CHUNK + 44, any::<u8>(), any::<u16>()), 0..3),
     ) {
-        let mut cases: Vec<Case> = (0..300)
+        let mut cases: Vec<Case> = (0..sig::BATCH_CHUNK + 44)
             .map(|i| make_case(0, (i % 7 + 1) as u8, (i as u32).to_le_bytes().to_vec(), 0))
             .collect();
         for (at, shape, bit) in bad {

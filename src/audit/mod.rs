@@ -219,14 +219,23 @@ pub struct Run {
     /// [`Progress::lines`] still count from the chain's first line;
     /// [`Progress::bytes`] counts the input's.
     pub after_prefix: bool,
-    /// Return the state to save after the last entry, when the chain so
-    /// far passed every integrity check.
+    /// Return a copy of the state to save after the last entry, when the
+    /// chain so far passed every integrity check ([`Outcome::saved`]).
     pub save: bool,
+    /// Called with the state to save after the last entry, when the chain
+    /// so far passed every integrity check, before the audit finishes with
+    /// it: the live state, not a copy (so writing the state file with
+    /// [`statefile::save`] here costs no second copy of it). Its result is
+    /// [`Outcome::saved_with`].
+    pub save_with: Option<SaveWith>,
     /// Told how far the audit has read, in the calling thread, after each
     /// block of lines (512 lines or about 1 MiB) and once at the end.
     /// Against the file's size it makes a progress bar.
     pub progress: Option<Box<dyn FnMut(Progress)>>,
 }
+
+/// What [`Run::save_with`] calls.
+pub type SaveWith = Box<dyn FnOnce(&Saved) -> io::Result<()>>;
 
 /// How far an audit has read the chain file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -252,6 +261,9 @@ pub struct Outcome {
     /// over the entries this run applied (after a resume: from the first
     /// entry past the saved prefix). What the report's chart draws.
     pub cash: Vec<(Date, i128)>,
+    /// What [`Run::save_with`] returned, when it was called (the integrity
+    /// layers passed).
+    pub saved_with: Option<io::Result<()>>,
 }
 
 /// An audit's state after a prefix of a chain that passed every integrity
@@ -273,7 +285,7 @@ pub struct Saved {
     pub commune_rules: bool,
 }
 
-/// Lines per block handed to a worker: about two batch chunks of
+/// Lines per block handed to a worker: one batch chunk of
 /// single-signature entries.
 const BLOCK_LINES: usize = 512;
 /// Bytes per block, so that long lines make short blocks.
@@ -605,7 +617,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
     }
     let mut report = std::mem::take(&mut auditor.report);
     let linker = auditor.linker;
-    let mut state = auditor.state;
+    let state = auditor.state;
     report.commune = linker.commune();
     report.findings = auditor.commune_findings;
     if let Some(f) = stop {
@@ -616,6 +628,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             saved: None,
             linker,
             cash: auditor.cash,
+            saved_with: None,
         });
     }
     report.integrity = !linker.is_empty();
@@ -636,15 +649,26 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             saved: None,
             linker,
             cash: auditor.cash,
+            saved_with: None,
         });
     }
-    let saved = run.save.then(|| Saved {
-        linker: linker.clone(),
-        state: state.clone(),
-        signatures: report.signatures,
-        findings: report.findings.clone(),
-        commune_rules: auditor.commune_rules,
-    });
+    let (mut saved, mut saved_with) = (None, None);
+    let (linker, mut state) = if run.save || run.save_with.is_some() {
+        // Lent to the caller before `finish`, then taken back: no copy.
+        let live = Saved {
+            linker,
+            state,
+            signatures: report.signatures,
+            findings: std::mem::take(&mut report.findings),
+            commune_rules: auditor.commune_rules,
+        };
+        saved = run.save.then(|| live.clone());
+        saved_with = run.save_with.map(|f| f(&live));
+        report.findings = live.findings;
+        (live.linker, live.state)
+    } else {
+        (linker, state)
+    };
     state.finish();
     report.dividends = state.periods.closes.clone();
     for (i, cp) in options.checkpoints.iter().enumerate() {
@@ -658,6 +682,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         saved,
         linker,
         cash: auditor.cash,
+        saved_with,
     })
 }
 
@@ -756,13 +781,15 @@ impl Blocks for Inline {
     }
 }
 
-/// A block's buffer for reuse, unless a long line made it large.
-fn recycle(data: Vec<u8>) -> Vec<u8> {
-    if data.capacity() > 2 * BLOCK_BYTES {
-        Vec::new()
-    } else {
-        data
+/// A block's buffer for reuse. One that grew past half a block's bytes
+/// (after a long line: a close lists every member's payout) goes back to
+/// a block's usual size, so the buffers in flight stay a few MiB.
+fn recycle(mut data: Vec<u8>) -> Vec<u8> {
+    if data.capacity() > BLOCK_BYTES / 2 {
+        data.clear();
+        data.shrink_to(BLOCK_BYTES / 4);
     }
+    data
 }
 
 /// The pipeline (see [`run`]): this thread reads, worker threads parse,

@@ -31,7 +31,11 @@
 //! **Body encoding** (the crate-internal trait `Persist`): unsigned and signed integers as
 //! LEB128 varints (signed ones zigzag-mapped), minimal length only; `bool`
 //! and `Option` tags as one byte (0 or 1); strings and sequences as a
-//! varint count then their items; `[u8; N]` and hashes as N raw bytes;
+//! varint count then their items; interned strings (the payment ids)
+//! front-coded, each as the length of its common prefix with the one before
+//! and the rest; shared strings (the member ids the closes name) written out
+//! once, as 0 and the string, then referred to by their number + 1; `[u8;
+//! N]` and hashes as N raw bytes;
 //! dates as a varint day number; rules and document kinds by their spec
 //! names. Maps and sets are written in ascending key order (hash maps and
 //! sets are sorted first) and must be read back strictly ascending, so the
@@ -68,7 +72,7 @@ use crate::protocol::persist::{Malformed, Persist, Reader, Writer, persist_struc
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 24] = b"commonstock audit state\n";
 /// The version of the layout and of every field list. See the module doc.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The BLAKE3 key-derivation context of the checksum.
 pub const CHECKSUM_CONTEXT: &str = "commonstock audit state checksum";
 
@@ -153,21 +157,77 @@ impl Header {
 
 /// The file's bytes for `saved`: the same state always gives the same bytes.
 pub fn encode(saved: &Saved) -> Vec<u8> {
-    let mut body = Writer::default();
-    saved.write(&mut body);
-    let h = Header::of(saved);
-    let mut out = Vec::with_capacity(HEADER_LEN + body.0.len() + CHECKSUM_LEN);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&h.commune.0);
-    out.extend_from_slice(&h.entries.to_le_bytes());
-    out.extend_from_slice(&h.head.0);
-    out.extend_from_slice(&h.signatures.to_le_bytes());
-    out.extend_from_slice(&(body.0.len() as u64).to_le_bytes());
-    out.extend_from_slice(&body.0);
-    let sum = checksum(&out);
-    out.extend_from_slice(&sum);
+    let mut out = Vec::new();
+    write(saved, &mut out).expect("a Vec takes every write");
     out
+}
+
+/// Writes the file for `saved` to `out` (the bytes of [`encode`]), streamed:
+/// the body is encoded twice, once to count its bytes for the header and
+/// once to write it, so that nothing but a small buffer is held besides the
+/// state itself.
+pub fn write(saved: &Saved, out: &mut dyn io::Write) -> io::Result<()> {
+    let body_len = {
+        let mut count = Count(0);
+        let mut w = Writer::new(&mut count);
+        saved.write(&mut w);
+        w.finish()?
+    };
+    let h = Header::of(saved);
+    let mut out = Checksummed {
+        out,
+        hasher: blake3::Hasher::new_derive_key(CHECKSUM_CONTEXT),
+    };
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    header.extend_from_slice(MAGIC);
+    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    header.extend_from_slice(&h.commune.0);
+    header.extend_from_slice(&h.entries.to_le_bytes());
+    header.extend_from_slice(&h.head.0);
+    header.extend_from_slice(&h.signatures.to_le_bytes());
+    header.extend_from_slice(&body_len.to_le_bytes());
+    io::Write::write_all(&mut out, &header)?;
+    let mut w = Writer::new(&mut out);
+    saved.write(&mut w);
+    let written = w.finish()?;
+    if written != body_len {
+        // The encoding is a function of the state: it cannot differ.
+        return Err(io::Error::other(
+            "the state's encoding changed while it was written",
+        ));
+    }
+    let sum = *out.hasher.finalize().as_bytes();
+    out.out.write_all(&sum)
+}
+
+/// A sink that only counts.
+struct Count(u64);
+
+impl io::Write for Count {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0 += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Passes bytes on and hashes them for the checksum.
+struct Checksummed<'a> {
+    out: &'a mut dyn io::Write,
+    hasher: blake3::Hasher,
+}
+
+impl io::Write for Checksummed<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(b)?;
+        self.hasher.update(&b[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 fn checksum(bytes: &[u8]) -> [u8; 32] {
@@ -406,9 +466,10 @@ pub fn load(path: &Path) -> Result<Saved, Error> {
 }
 
 /// Writes `saved` to `path` atomically (temporary file, fsync, rename): a
-/// crash leaves the previous file or the new one.
+/// crash leaves the previous file or the new one. The file is streamed
+/// ([`write`]), never held in memory whole.
 pub fn save(path: &Path, saved: &Saved) -> io::Result<()> {
-    crate::atomic::replace_file(path, &encode(saved))
+    crate::atomic::replace_file_with(path, &mut |out| write(saved, out))
 }
 
 // ---------------------------------------------------------------------------

@@ -342,9 +342,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Some(p) => Some(statefile::load(p).map_err(|e| format!("{}: {e}", p.display()))?),
                 None => None,
             };
+            // The state file is written from the live state, before the
+            // audit finishes with it, streamed: no second copy in memory.
+            let save_with = save
+                .clone()
+                .map(|p| -> audit::SaveWith { Box::new(move |saved| statefile::save(&p, saved)) });
             let run = audit::Run {
                 resume: saved,
-                save: save.is_some(),
+                save_with,
                 progress: Some(if progress {
                     progress_printer(&chain)
                 } else {
@@ -357,9 +362,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     Some(p) => format!("{chain} (resuming from {}): {e}", p.display()),
                     None => format!("{chain}: {e}"),
                 })?;
-            match (&save, &outcome.saved) {
-                (Some(p), Some(saved)) => statefile::save(p, saved)
-                    .map_err(|e| format!("{}: {e}; the state file is unchanged", p.display()))?,
+            match (&save, &outcome.saved_with) {
+                (Some(_), Some(Ok(()))) => {}
+                (Some(p), Some(Err(e))) => {
+                    return Err(format!("{}: {e}; the state file is unchanged", p.display()));
+                }
                 (Some(p), None) => eprintln!(
                     "commonstock: {chain} fails its integrity checks; no state saved ({} not written)",
                     p.display()

@@ -14,6 +14,7 @@
 //! keeps a constant amount of state plus one hash per document, for the
 //! replay rule CHN-7.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io::{self, BufRead};
 
@@ -21,7 +22,6 @@ use crate::protocol::canonical::{self, Object, Value};
 use crate::protocol::date::Date;
 use crate::protocol::document::{self, Document, Kind};
 use crate::protocol::hash::{self, Hash};
-use crate::protocol::intern::Numbered;
 use crate::protocol::rule::Rule;
 
 /// The longest line, LF included (LIM-1).
@@ -499,9 +499,14 @@ pub struct Linker {
     prev: Hash,
     commune: Option<Hash>,
     last_date: Option<Date>,
-    /// The hash of every document linked, in chain order (CHN-7): 32 bytes
-    /// each plus a small table, and no transient copy when it grows.
-    seen: Numbered<[u8; 32]>,
+    /// The hashes of the documents linked with the last date, for CHN-7.
+    /// A document's date is part of its hash (spec 5.3) and CHN-6 is
+    /// checked first, so a document that passes CHN-6 can only repeat one
+    /// of the last date's documents: when the date moves on, the set
+    /// starts again. It is bounded by the busiest day (a close's dividend
+    /// payments), not by the chain. Looked up only, never iterated for a
+    /// verdict (the state file writes it sorted).
+    seen: HashSet<[u8; 32]>,
 }
 
 // The links in the saved-state file of an incremental audit: every field, in
@@ -612,7 +617,11 @@ impl Linker {
                 format!("date {} before the previous entry's {}", e.date, last),
             ));
         }
-        if self.seen.insert(e.doc_hash.0).is_err() {
+        if self.last_date != Some(e.date) {
+            // A later date (CHN-6 passed): no earlier document has it.
+            self.seen.clear();
+        }
+        if !self.seen.insert(e.doc_hash.0) {
             return Err(EntryError::new(
                 Rule::Chn7,
                 "doc",
@@ -677,5 +686,54 @@ impl Builder {
             out.push(b'\n');
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod linker_tests {
+    use super::*;
+
+    /// Links a document dated `day` with document hash `[doc; 32]`.
+    fn link(l: &mut Linker, day: u8, doc: u8) -> Result<(), Rule> {
+        let kind = if l.is_empty() {
+            Kind::Charter
+        } else {
+            Kind::Payment
+        };
+        let e = Link {
+            seq: l.len(),
+            prev: l.head(),
+            hash: Hash([l.len() as u8 + 1; 32]),
+            doc_hash: Hash([doc; 32]),
+            commune: Hash([9; 32]),
+            date: Date::new(2030, 1, day).unwrap(),
+            kind,
+        };
+        l.link_with(&e, || Hash([9; 32])).map_err(|e| e.rule)
+    }
+
+    /// CHN-7 remembers only the last date's documents, and its verdicts are
+    /// those of remembering every one: a repeat on the same date is CHN-7,
+    /// a repeat of an earlier date's document is CHN-6 (checked first), and
+    /// a later date cannot repeat anything, since the date is hashed.
+    #[test]
+    fn replays_are_found_with_the_last_dates_documents_only() {
+        let mut l = Linker::new();
+        link(&mut l, 1, 1).unwrap();
+        link(&mut l, 2, 2).unwrap();
+        link(&mut l, 2, 3).unwrap();
+        assert_eq!(l.seen.len(), 2);
+        assert_eq!(link(&mut l, 2, 2), Err(Rule::Chn7));
+        assert_eq!(link(&mut l, 2, 3), Err(Rule::Chn7));
+        assert_eq!(link(&mut l, 1, 1), Err(Rule::Chn6));
+        // a refused entry changes nothing
+        assert_eq!((l.len(), l.seen.len()), (3, 2));
+        link(&mut l, 2, 4).unwrap();
+        link(&mut l, 5, 5).unwrap();
+        assert_eq!(l.seen.len(), 1);
+        assert_eq!(link(&mut l, 5, 5), Err(Rule::Chn7));
+        assert_eq!(link(&mut l, 2, 4), Err(Rule::Chn6));
+        link(&mut l, 5, 6).unwrap();
+        assert_eq!(l.len(), 6);
     }
 }

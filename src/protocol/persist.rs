@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::BuildHasher;
+use std::io;
 use std::sync::Arc;
 
 use crate::protocol::date::Date;
@@ -34,26 +35,83 @@ pub(crate) struct Malformed {
     pub(crate) detail: String,
 }
 
-/// The body being written.
-#[derive(Default)]
-pub(crate) struct Writer(pub(crate) Vec<u8>);
+/// The body being written, streamed to a sink in pieces of
+/// [`Writer::PIECE`] bytes, so that encoding a state never holds a second
+/// copy of it in memory.
+pub(crate) struct Writer<'a> {
+    buf: Vec<u8>,
+    out: &'a mut dyn io::Write,
+    /// Bytes handed to `out` so far.
+    sent: u64,
+    /// The first error of `out`; nothing is written after it.
+    error: Option<io::Error>,
+    /// Shared strings written so far, by their number (see `Arc<str>`).
+    shared: HashMap<Arc<str>, u32>,
+}
 
-impl Writer {
+impl<'a> Writer<'a> {
+    const PIECE: usize = 1 << 16;
+
+    pub(crate) fn new(out: &'a mut dyn io::Write) -> Self {
+        Writer {
+            buf: Vec::with_capacity(Self::PIECE + 64),
+            out,
+            sent: 0,
+            error: None,
+            shared: HashMap::new(),
+        }
+    }
+
+    fn send(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(&self.buf)
+        {
+            self.error = Some(e);
+        }
+        self.sent += self.buf.len() as u64;
+        self.buf.clear();
+    }
+
+    fn spill(&mut self) {
+        if self.buf.len() >= Self::PIECE {
+            self.send();
+        }
+    }
+
+    /// Sends what is buffered; the bytes written in all, or the sink's
+    /// first error.
+    pub(crate) fn finish(mut self) -> io::Result<u64> {
+        self.send();
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.sent),
+        }
+    }
+
     pub(crate) fn byte(&mut self, b: u8) {
-        self.0.push(b);
+        self.buf.push(b);
+        self.spill();
     }
 
     pub(crate) fn bytes(&mut self, b: &[u8]) {
-        self.0.extend_from_slice(b);
+        if b.len() >= Self::PIECE {
+            self.send();
+            self.buf.extend_from_slice(b);
+            self.send();
+        } else {
+            self.buf.extend_from_slice(b);
+            self.spill();
+        }
     }
 
     /// LEB128, minimal.
     pub(crate) fn varint(&mut self, mut v: u128) {
         while v >= 0x80 {
-            self.0.push((v as u8) | 0x80);
+            self.buf.push((v as u8) | 0x80);
             v >>= 7;
         }
-        self.0.push(v as u8);
+        self.buf.push(v as u8);
+        self.spill();
     }
 
     /// A count (of bytes or items).
@@ -62,15 +120,28 @@ impl Writer {
     }
 }
 
+/// `v` encoded, in memory.
+#[cfg(test)]
+pub(crate) fn to_bytes<T: Persist>(v: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut w = Writer::new(&mut out);
+    v.write(&mut w);
+    w.finish().expect("a Vec takes every write");
+    out
+}
+
 /// The body being read: never reads past its end.
 pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
     /// The body's offset in the file, for error positions.
     base: usize,
-    /// Shared strings read so far: a member id is one allocation however
-    /// many closes name it, as in the state the replay built.
-    shared: HashSet<Arc<str>>,
+    /// Shared strings read so far, by their number: a member id is one
+    /// allocation however many closes name it, as in the state the replay
+    /// built.
+    shared: Vec<Arc<str>>,
+    /// The same strings, to refuse one written out twice.
+    shared_set: HashSet<Arc<str>>,
 }
 
 impl<'a> Reader<'a> {
@@ -80,7 +151,8 @@ impl<'a> Reader<'a> {
             bytes,
             pos: 0,
             base,
-            shared: HashSet::new(),
+            shared: Vec::new(),
+            shared_set: HashSet::new(),
         }
     }
 
@@ -488,19 +560,43 @@ where
     }
 }
 
+/// A shared string (a member id, which many closes name): written out the
+/// first time, as a varint 0 then the string, and after that as the varint
+/// n + 1 for the n-th shared string written out (in order of first
+/// appearance). A string written out a second time is refused, so a state
+/// has one encoding.
 impl Persist for Arc<str> {
     fn write(&self, w: &mut Writer) {
+        if let Some(&n) = w.shared.get(self) {
+            w.varint(u128::from(n) + 1);
+            return;
+        }
+        let n = w.shared.len() as u32;
+        w.shared.insert(Arc::clone(self), n);
+        w.byte(0);
         w.len(self.len());
         w.bytes(self.as_bytes());
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
-        let s = String::read(r)?;
-        if let Some(shared) = r.shared.get(s.as_str()) {
-            return Ok(Arc::clone(shared));
+        let at = r.pos;
+        match r.varint()? {
+            0 => {
+                let s: Arc<str> = Arc::from(String::read(r)?);
+                if !r.shared_set.insert(Arc::clone(&s)) {
+                    r.pos = at;
+                    return Err(r.malformed("a shared string written out twice"));
+                }
+                r.shared.push(Arc::clone(&s));
+                Ok(s)
+            }
+            n => match r.shared.get(n as usize - 1) {
+                Some(s) => Ok(Arc::clone(s)),
+                None => {
+                    r.pos = at;
+                    Err(r.malformed(format!("shared string {n} of {} so far", r.shared.len())))
+                }
+            },
         }
-        let a: Arc<str> = Arc::from(s);
-        r.shared.insert(Arc::clone(&a));
-        Ok(a)
     }
 }
 
@@ -526,13 +622,25 @@ impl<T: Persist> Persist for Box<[T]> {
 }
 
 /// Interned strings, in the order of their numbers (which the state's
-/// records refer to); a repeated string is refused.
+/// records refer to), front-coded: each string is the byte length of its
+/// longest common prefix with the one before, then the rest as a string
+/// (consecutive payment ids such as `p004924`, `p004925` take 3 bytes
+/// instead of 8). A prefix that is not the longest, a result that is not
+/// UTF-8 and a repeated string are refused, so the encoding is unique.
 impl Persist for Interner {
     fn write(&self, w: &mut Writer) {
         w.len(self.len());
+        let mut prev: &str = "";
         for s in self.iter() {
-            w.len(s.len());
-            w.bytes(s.as_bytes());
+            let common = prev
+                .bytes()
+                .zip(s.bytes())
+                .take_while(|(a, b)| a == b)
+                .count();
+            w.len(common);
+            w.len(s.len() - common);
+            w.bytes(&s.as_bytes()[common..]);
+            prev = s;
         }
     }
     fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
@@ -542,10 +650,31 @@ impl Persist for Interner {
         // 8 bytes left, so what is reserved stays within a few times the
         // file's size whatever its counts say.
         let mut out = Interner::with_capacity(n.min(r.remaining() / 8), 0);
+        let mut prev: Vec<u8> = Vec::new();
         for i in 0..n {
             let at = r.pos;
-            let s = String::read(r)?;
-            if out.intern(&s) as usize != i {
+            let common = r.varint()?;
+            if common > prev.len() as u128 {
+                r.pos = at;
+                return Err(r.malformed(format!(
+                    "a common prefix of {common} bytes with a string of {}",
+                    prev.len()
+                )));
+            }
+            let common = common as usize;
+            let len = r.len()?;
+            let rest = r.take(len)?;
+            if rest.first().is_some_and(|b| prev.get(common) == Some(b)) {
+                r.pos = at;
+                return Err(r.malformed("a common prefix shorter than it is"));
+            }
+            prev.truncate(common);
+            prev.extend_from_slice(rest);
+            let Ok(s) = std::str::from_utf8(&prev) else {
+                r.pos = at;
+                return Err(r.malformed("an interned string that is not UTF-8"));
+            };
+            if out.intern(s) as usize != i {
                 r.pos = at;
                 return Err(r.malformed("a repeated interned string"));
             }
@@ -584,13 +713,13 @@ mod tests {
     use super::*;
 
     fn round_trip<T: Persist + PartialEq + std::fmt::Debug>(v: T) {
-        let mut w = Writer::default();
-        v.write(&mut w);
+        let bytes = to_bytes(&v);
         let mut r = Reader {
-            bytes: &w.0,
+            bytes: &bytes,
             pos: 0,
             base: 0,
-            shared: HashSet::new(),
+            shared: Vec::new(),
+            shared_set: HashSet::new(),
         };
         assert_eq!(T::read(&mut r).unwrap(), v);
         assert_eq!(r.remaining(), 0);
@@ -601,7 +730,8 @@ mod tests {
             bytes,
             pos: 0,
             base: 0,
-            shared: HashSet::new(),
+            shared: Vec::new(),
+            shared_set: HashSet::new(),
         };
         T::read(&mut r)
     }
@@ -642,13 +772,11 @@ mod tests {
         m.insert("a".to_string(), 1i64);
         round_trip(m);
         let h: HashMap<String, i64> = (0..100).map(|i| (format!("k{i}"), i)).collect();
-        let mut w1 = Writer::default();
-        h.write(&mut w1);
+        let w1 = to_bytes(&h);
         let h2: HashMap<String, i64> = (0..100).rev().map(|i| (format!("k{i}"), i)).collect();
-        let mut w2 = Writer::default();
-        h2.write(&mut w2);
-        assert_eq!(w1.0, w2.0, "a hash map is written in key order");
-        assert_eq!(read::<HashMap<String, i64>>(&w1.0).unwrap(), h);
+        let w2 = to_bytes(&h2);
+        assert_eq!(w1, w2, "a hash map is written in key order");
+        assert_eq!(read::<HashMap<String, i64>>(&w1).unwrap(), h);
         // two equal keys, or descending ones, are refused
         assert!(read::<BTreeSet<u8>>(&[2, 5, 5]).is_err());
         assert!(read::<BTreeSet<u8>>(&[2, 6, 5]).is_err());
@@ -663,16 +791,104 @@ mod tests {
     #[test]
     fn lengths_never_exceed_the_bytes_left() {
         // a count of 2^60 items in a 10-byte body
-        let mut w = Writer::default();
+        let mut bytes = Vec::new();
+        let mut w = Writer::new(&mut bytes);
         w.varint(1 << 60);
         w.bytes(&[0; 2]);
-        assert!(read::<Vec<[u8; 32]>>(&w.0).is_err());
-        assert!(read::<String>(&w.0).is_err());
+        w.finish().unwrap();
+        assert!(read::<Vec<[u8; 32]>>(&bytes).is_err());
+        assert!(read::<String>(&bytes).is_err());
         assert!(read::<String>(&[2, 0xC3, 0x28]).is_err(), "not UTF-8");
         assert!(read::<bool>(&[2]).is_err());
         assert!(read::<Option<u8>>(&[2, 0]).is_err());
         assert!(read::<Rule>(&[3, b'X', b'-', b'1']).is_err());
         assert!(read::<Date>(&[0x80, 0x80, 0x80, 0x80, 0x01]).is_err());
+    }
+
+    #[test]
+    fn interned_strings_are_front_coded_and_canonical() {
+        let mut i = Interner::new();
+        for s in [
+            "p004924", "p004925", "p00493", "", "q", "é", "è", "èa", "p004924x",
+        ] {
+            i.intern(s);
+        }
+        let bytes = to_bytes(&i);
+        let back = read::<Interner>(&bytes).unwrap();
+        assert_eq!(
+            back.iter().collect::<Vec<_>>(),
+            i.iter().collect::<Vec<_>>()
+        );
+        // count, then (common, rest length, rest): "p004924" in full, "p004925" as 6 + "5"
+        assert_eq!(&bytes[..13], b"\x09\x00\x07p004924\x06\x015");
+        // consecutive ids: 3 bytes each, 4 when the tens change, …
+        let mut ids = Interner::new();
+        for n in 0..1000 {
+            ids.intern(&format!("p{n:06}"));
+        }
+        let len = to_bytes(&ids).len();
+        assert!(len < 3_200, "{len}");
+        // a prefix longer than the string before, one not the longest, a
+        // split character, a repeat: refused
+        assert!(read::<Interner>(b"\x02\x00\x01a\x02\x01b").is_err());
+        assert!(read::<Interner>(b"\x02\x00\x02ab\x00\x02ac").is_err());
+        assert!(read::<Interner>(b"\x02\x00\x02ab\x01\x01c").is_ok());
+        assert!(read::<Interner>(b"\x01\x00\x01\xc3").is_err());
+        assert!(read::<Interner>(b"\x02\x00\x01a\x01\x00").is_err());
+    }
+
+    #[test]
+    fn shared_strings_are_written_once() {
+        let m1: Arc<str> = Arc::from("m00001");
+        let m2: Arc<str> = Arc::from("m00002");
+        let v = vec![
+            Arc::clone(&m1),
+            Arc::clone(&m2),
+            Arc::from("m00001"), // equal, another allocation: still shared
+            Arc::clone(&m2),
+        ];
+        let bytes = to_bytes(&v);
+        assert_eq!(bytes, b"\x04\x00\x06m00001\x00\x06m00002\x01\x02");
+        let back = read::<Vec<Arc<str>>>(&bytes).unwrap();
+        assert_eq!(back, v);
+        assert!(Arc::ptr_eq(&back[0], &back[2]) && Arc::ptr_eq(&back[1], &back[3]));
+        // written out twice, or a number not yet written: refused
+        assert!(read::<Vec<Arc<str>>>(b"\x02\x00\x01a\x00\x01a").is_err());
+        assert!(read::<Vec<Arc<str>>>(b"\x02\x00\x01a\x02").is_err());
+        assert!(read::<Vec<Arc<str>>>(b"\x01\x01").is_err());
+    }
+
+    /// Streamed in pieces, the bytes are the same as written at once, also
+    /// across piece boundaries and with long byte strings.
+    #[test]
+    fn streamed_pieces_are_the_whole() {
+        let v: Vec<(String, u64)> = (0..20_000u64)
+            .map(|i| ("x".repeat((i % 97) as usize), i * 1_000_003))
+            .collect();
+        let long = vec!["y".repeat(200_000)];
+        for bytes in [to_bytes(&v), to_bytes(&long)] {
+            assert!(bytes.len() > 2 * Writer::PIECE);
+        }
+        assert_eq!(read::<Vec<(String, u64)>>(&to_bytes(&v)).unwrap(), v);
+        assert_eq!(read::<Vec<String>>(&to_bytes(&long)).unwrap(), long);
+        // the sink's error is the result, after any number of writes
+        struct Full(usize);
+        impl io::Write for Full {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::from_raw_os_error(28));
+                }
+                self.0 -= 1;
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut full = Full(1);
+        let mut w = Writer::new(&mut full);
+        v.write(&mut w);
+        assert_eq!(w.finish().unwrap_err().raw_os_error(), Some(28));
     }
 
     #[test]
