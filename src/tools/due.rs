@@ -51,6 +51,9 @@ pub struct BondDue {
     pub coupon: i128,
     pub principal: i128,
     pub days_late: i64,
+    /// Days in default (spec 14.4): days late beyond the series' grace
+    /// days; 0 while within its grace.
+    pub days_in_default: i64,
 }
 
 /// A dividend declared by a close and not paid.
@@ -167,6 +170,8 @@ pub fn bonds(state: &State, as_of: Date) -> Vec<BondDue> {
                         coupon,
                         principal,
                         days_late: as_of.to_days() - r.due.to_days(),
+                        days_in_default: (as_of.to_days() - r.due.to_days() - s.terms.grace_days)
+                            .max(0),
                     });
                 }
             }
@@ -289,6 +294,7 @@ impl Due {
                 x.insert("coupon", number(Some(b.coupon)));
                 x.insert("principal", number(Some(b.principal)));
                 x.insert("days_late", Value::Int(b.days_late));
+                x.insert("days_in_default", Value::Int(b.days_in_default));
                 Value::Object(x)
             })
             .collect();
@@ -377,7 +383,7 @@ impl Due {
             writeln!(out, "bond service to pay: none")?;
         } else {
             writeln!(out, "bond service to pay: {}", m(bonds))?;
-            let rows: Vec<[String; 8]> = self
+            let rows: Vec<[String; 9]> = self
                 .bonds
                 .iter()
                 .zip(&self.holder_names)
@@ -393,6 +399,7 @@ impl Due {
                         m(b.coupon),
                         m(b.principal),
                         b.days_late.to_string(),
+                        b.days_in_default.to_string(),
                     ]
                 })
                 .collect();
@@ -407,8 +414,9 @@ impl Due {
                     "coupon",
                     "principal",
                     "days late",
+                    "in default",
                 ],
-                &[false, true, false, true, false, true, true, true],
+                &[false, true, false, true, false, true, true, true, true],
                 &rows,
             )?;
         }
