@@ -255,7 +255,7 @@ pub struct Outcome {
     /// integrity layers passed.
     pub saved: Option<Saved>,
     /// The links after the last entry that passed the integrity checks
-    /// (its head, size and every document hash, for CHN-7).
+    /// (its head, its size and the document hashes CHN-7 remembers).
     pub linker: Linker,
     /// The commune's cash after the last entry of each date, in date order,
     /// over the entries this run applied (after a resume: from the first

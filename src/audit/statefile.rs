@@ -385,9 +385,9 @@ impl Rest {
     }
 }
 
-/// The body: the links on another thread while the rest is read (a long
-/// chain's replay set and payment ids are each a table of a million items
-/// to rebuild); one after the other where no thread can be started.
+/// The body: the links on another thread while the rest is read (the
+/// commune state of a long chain holds a million payment ids to rebuild
+/// into a table); one after the other where no thread can be started.
 fn read_body(body: &[u8]) -> Result<Saved, Malformed> {
     let split = linker_len(body)?;
     let (link_bytes, rest) = body.split_at(split);

@@ -51,7 +51,8 @@ pub struct Chain {
     pub head: Hash,
     pub commune: Option<Hash>,
     pub last_date: Option<Date>,
-    /// The links after the last entry: every document hash (CHN-7).
+    /// The links after the last entry, with the document hashes CHN-7
+    /// remembers.
     linker: Linker,
 }
 
