@@ -9,115 +9,27 @@
 //! exit statuses, standard output and standard error.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_commonstock");
+mod common;
 
-struct Dir {
-    path: PathBuf,
-}
+use common::dir::{Dir, Run};
 
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    out: String,
-    err: String,
-}
+const SUITE: &str = "everyday";
 
 impl Dir {
-    fn new(name: &str) -> Dir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "cs-everyday-{}-{name}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Dir { path }
-    }
-
-    fn output(c: &mut Command) -> Run {
-        let o = c
-            .env_remove("COMMONSTOCK_FAULT")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        Run {
-            code: o.status.code(),
-            out: String::from_utf8_lossy(&o.stdout).into_owned(),
-            err: String::from_utf8_lossy(&o.stderr).into_owned(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Self::output(Command::new(BIN).args(args).current_dir(&self.path))
-    }
-
     /// Runs a shell script (`sh -e`) with `commonstock` first on PATH; it
     /// must succeed.
     fn sh(&self, script: &str) -> Run {
-        let bin_dir = Path::new(BIN).parent().unwrap();
-        let path = format!(
-            "{}:{}",
-            bin_dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let r = Self::output(
-            Command::new("sh")
-                .args(["-e", "-c", script])
-                .current_dir(&self.path)
-                .env("PATH", path),
-        );
+        let r = self.shell(&["-e", "-c", script]);
         assert_eq!(r.code, Some(0), "{script}\n{}\n{}", r.out, r.err);
         r
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, Some(0), "{args:?} failed:\n{}\n{}", r.out, r.err);
-        r.out
-    }
-
-    fn fails(&self, args: &[&str], code: i32, needle: &str) -> Run {
-        let r = self.run(args);
-        assert_eq!(r.code, Some(code), "{args:?}:\n{}\n{}", r.out, r.err);
-        assert!(
-            r.err.contains(needle),
-            "{args:?}: expected {needle:?} in stderr:\n{}",
-            r.err
-        );
-        r
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        fs::read(self.file(name)).unwrap()
-    }
-
-    fn text(&self, name: &str) -> String {
-        String::from_utf8(self.read(name)).unwrap()
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) {
-        fs::write(self.file(name), bytes).unwrap();
     }
 
     fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.ok(args);
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
     }
 }
 
@@ -156,7 +68,7 @@ done
 "#;
 
 fn orchard(name: &str) -> Dir {
-    let d = Dir::new(name);
+    let d = Dir::new(SUITE, name);
     d.sh(FOUND);
     d
 }
@@ -432,7 +344,7 @@ fn a_public_key_chain_or_document_given_as_the_secret_key_says_what_it_is() {
 
 #[test]
 fn a_secret_key_to_standard_output_creates_no_file() {
-    let d = Dir::new("stdout-key");
+    let d = Dir::new(SUITE, "stdout-key");
     let r = d.run(&["key", "generate", "--out", "-"]);
     assert_eq!(r.code, Some(0), "{}", r.err);
     assert!(!d.file("-").exists(), "a file named - was created");
@@ -470,7 +382,7 @@ fn pkcs8(seed: &[u8; 32]) -> Vec<u8> {
 
 #[test]
 fn an_unencrypted_pkcs8_key_is_read_as_openssl_writes_it() {
-    let d = Dir::new("pkcs8");
+    let d = Dir::new(SUITE, "pkcs8");
     let seed = [7u8; 32];
     let expected =
         commonstock::b64::encode(&commonstock::sig::SecretKey::from_seed(seed).public_key());
@@ -515,7 +427,7 @@ fn an_unencrypted_pkcs8_key_is_read_as_openssl_writes_it() {
 /// written before, at N = 2^14, still opens.
 #[test]
 fn new_encrypted_keys_cost_more_and_old_ones_still_open() {
-    let d = Dir::new("scrypt");
+    let d = Dir::new(SUITE, "scrypt");
     d.write("pass.txt", "correct horse battery\n");
     d.ok(&[
         "key",
@@ -1151,7 +1063,7 @@ fn log_takes_a_count_dates_order_a_member_and_a_holder() {
 
 #[test]
 fn help_lists_each_kinds_fields_with_their_types() {
-    let d = Dir::new("help");
+    let d = Dir::new(SUITE, "help");
     let out = d.ok(&["help", "draft", "bond_sale"]);
     assert!(
         out.starts_with("bond_sale: the members of its body (spec 10.3.8)"),
@@ -1199,7 +1111,7 @@ fn help_lists_each_kinds_fields_with_their_types() {
 
 #[test]
 fn completions_know_the_kinds_and_man_writes_a_page_per_command() {
-    let d = Dir::new("man");
+    let d = Dir::new(SUITE, "man");
     for shell in ["bash", "zsh", "fish"] {
         let out = d.ok(&["completions", shell]);
         for kind in ["bond_series", "period_close", "rental_agreement"] {

@@ -11,100 +11,22 @@
 //! instead of failing on a difference, for updating the README.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use commonstock::keyfile;
 use commonstock::sig::SecretKey;
 
-const BIN: &str = env!("CARGO_BIN_EXE_commonstock");
+mod common;
 
-struct Dir {
-    path: PathBuf,
-}
+use common::dir::{Dir, Run};
 
-struct Run {
-    code: Option<i32>,
-    out: String,
-    err: String,
-}
+const SUITE: &str = "treasurer";
 
 impl Dir {
-    fn new(name: &str) -> Dir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "cs-treasurer-{}-{name}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Dir { path }
-    }
-
-    fn cache(&self) -> PathBuf {
-        self.path.join(".cache")
-    }
-
-    fn env(&self, c: &mut Command) {
-        c.current_dir(&self.path)
-            .env_remove("COMMONSTOCK_FAULT")
-            .env_remove("XDG_CACHE_HOME")
-            .env("COMMONSTOCK_CACHE", self.cache())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut c = Command::new(BIN);
-        c.args(args);
-        self.env(&mut c);
-        run_output(c.output().unwrap())
-    }
-
     /// Runs a shell command line (as the README shows it), with the binary
     /// on the PATH.
     fn sh(&self, line: &str) -> Run {
-        let bin_dir = Path::new(BIN).parent().unwrap();
-        let path = format!(
-            "{}:{}",
-            bin_dir.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(line).env("PATH", path);
-        self.env(&mut c);
-        run_output(c.output().unwrap())
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, Some(0), "{args:?} failed:\n{}\n{}", r.out, r.err);
-        r.out
-    }
-
-    fn fails(&self, args: &[&str], code: i32, needle: &str) -> Run {
-        let r = self.run(args);
-        assert_eq!(r.code, Some(code), "{args:?}:\n{}\n{}", r.out, r.err);
-        assert!(
-            r.err.contains(needle),
-            "{args:?}: expected {needle:?} in stderr:\n{}",
-            r.err
-        );
-        r
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        fs::write(self.file(name), text).unwrap();
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        fs::read(self.file(name)).unwrap()
+        self.shell(&["-c", line])
     }
 
     /// A key from a fixed seed: NAME.key and NAME.pub; returns the public
@@ -115,7 +37,7 @@ impl Dir {
         let key = SecretKey::from_seed(seed);
         keyfile::write(&self.file(&format!("{name}.key")), &key).unwrap();
         let public = commonstock::b64::encode(&key.public_key());
-        self.write(&format!("{name}.pub"), &format!("{public}\n"));
+        self.write(&format!("{name}.pub"), format!("{public}\n"));
         public
     }
 
@@ -150,20 +72,6 @@ impl Dir {
         self.draft(kind, date, sets, &out);
         self.sign(&out, signers);
         self.ok(&["append", "chain.jsonl", &out]);
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
-}
-
-fn run_output(o: Output) -> Run {
-    Run {
-        code: o.status.code(),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
 
@@ -408,7 +316,7 @@ fn the_treasurers_month_as_the_readme_shows_it() {
         commands.len()
     );
     assert_eq!(commands.len(), t.steps.len(), "only commonstock commands");
-    let d = Dir::new("month");
+    let d = Dir::new(SUITE, "month");
     walkthrough(&d);
     d.write("bank-june.csv", &t.csv);
     let bless = std::env::var_os("BLESS").is_some();
@@ -454,7 +362,7 @@ fn files_in(d: &Dir, dir: &str) -> Vec<String> {
 
 #[test]
 fn due_refusals_and_json() {
-    let d = Dir::new("due");
+    let d = Dir::new(SUITE, "due");
     walkthrough(&d);
     d.fails(
         &["due", "chain.jsonl", "--as-of", "2025-05-01"],
@@ -508,7 +416,7 @@ impl Dir {
 
 #[test]
 fn batch_drafts_and_their_refusals() {
-    let d = Dir::new("drafts");
+    let d = Dir::new(SUITE, "drafts");
     walkthrough(&d);
     let chain = d.read("chain.jsonl");
     fn draft<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -851,7 +759,7 @@ fn csv_draft(d: &Dir, csv: &str, extra: &[&str]) -> Run {
 
 #[test]
 fn a_bank_statement_is_refused_whole_at_its_first_bad_row() {
-    let d = Dir::new("csv");
+    let d = Dir::new(SUITE, "csv");
     walkthrough(&d);
     let eve = d.read_pub("eve");
     let fp = &eve[..12];
@@ -1077,7 +985,7 @@ fn a_bank_statement_is_refused_whole_at_its_first_bad_row() {
 
 #[test]
 fn sign_and_append_many_all_or_nothing() {
-    let d = Dir::new("many");
+    let d = Dir::new(SUITE, "many");
     walkthrough(&d);
     fs::copy(d.file("chain.jsonl"), d.file("old.jsonl")).unwrap();
     d.write(
@@ -1291,7 +1199,7 @@ fn sign_and_append_many_all_or_nothing() {
 #[test]
 fn the_cache_is_used_only_for_the_prefix_it_was_saved_after() {
     use commonstock::tools::cache::{self, Cache};
-    let d = Dir::new("cache");
+    let d = Dir::new(SUITE, "cache");
     walkthrough(&d);
     let bytes = d.read("chain.jsonl");
     let full = commonstock::review::Chain::read(&bytes).unwrap();
@@ -1399,9 +1307,7 @@ fn the_cache_is_used_only_for_the_prefix_it_was_saved_after() {
     assert!(!l.saved);
     // The command line: COMMONSTOCK_CACHE=off writes nothing; the default
     // cache resumes.
-    let mut cmd = Command::new(BIN);
-    cmd.args(["due", "chain.jsonl"]);
-    d.env(&mut cmd);
+    let mut cmd = d.cmd(&["due", "chain.jsonl"]);
     cmd.env("COMMONSTOCK_CACHE", "off")
         .env("HOME", d.file("home"));
     assert!(cmd.output().unwrap().status.success());
@@ -1413,7 +1319,7 @@ fn the_cache_is_used_only_for_the_prefix_it_was_saved_after() {
 #[test]
 fn progress_goes_only_to_a_terminal() {
     // Standard error is not a terminal here: no bar, whatever the size.
-    let d = Dir::new("progress");
+    let d = Dir::new(SUITE, "progress");
     walkthrough(&d);
     let r = d.run(&["audit", "chain.jsonl"]);
     assert_eq!(r.err, "");

@@ -6,82 +6,16 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-const BIN: &str = env!("CARGO_BIN_EXE_commonstock");
+mod common;
 
-struct Dir {
-    path: PathBuf,
-}
+use common::dir::{BIN, Dir, run_output};
 
-struct Run {
-    code: Option<i32>,
-    out: String,
-    err: String,
-}
+const SUITE: &str = "workflow";
 
 impl Dir {
-    fn new(name: &str) -> Dir {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "cs-workflow-{}-{name}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Dir { path }
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(BIN);
-        c.args(args)
-            .current_dir(&self.path)
-            .env_remove("COMMONSTOCK_FAULT")
-            .env_remove("NO_COLOR")
-            // The cache of audit states stays in the test's directory.
-            .env("COMMONSTOCK_CACHE", self.path.join(".cache"))
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        run_output(self.cmd(args).output().unwrap())
-    }
-
-    /// Runs a step that must succeed; returns its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert_eq!(r.code, Some(0), "{args:?} failed:\n{}\n{}", r.out, r.err);
-        r.out
-    }
-
-    /// Runs a step that must fail with `code`, saying `needle` on stderr.
-    fn fails(&self, args: &[&str], code: i32, needle: &str) -> Run {
-        let r = self.run(args);
-        assert_eq!(r.code, Some(code), "{args:?}:\n{}\n{}", r.out, r.err);
-        assert!(
-            r.err.contains(needle),
-            "{args:?}: expected {needle:?} in stderr:\n{}",
-            r.err
-        );
-        r
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.path.join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        fs::write(self.file(name), text).unwrap();
-    }
-
-    fn read(&self, name: &str) -> Vec<u8> {
-        fs::read(self.file(name)).unwrap()
-    }
-
     /// Generates a key; returns its public key as printed.
     fn key(&self, name: &str) -> String {
         let out = self.ok(&["key", "generate", "--out", &format!("{name}.key")]);
@@ -105,20 +39,6 @@ impl Dir {
             ]);
         }
         self.ok(&["append", "chain.jsonl", doc])
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
-    }
-}
-
-fn run_output(o: Output) -> Run {
-    Run {
-        code: o.status.code(),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
 
@@ -248,7 +168,7 @@ fn audit_is_valid(d: &Dir, entries: usize) {
 
 #[test]
 fn walkthrough_from_keys_to_an_audited_chain() {
-    let d = Dir::new("walk");
+    let d = Dir::new(SUITE, "walk");
     found(&d);
     admit(&d);
     // Step 4: an asset and its bond series (the schedule is computed).
@@ -722,7 +642,7 @@ fn readme_walkthrough_runs_as_written() {
     let blocks = fenced_blocks(step9);
     let (command, printed) = (&blocks[0].1, &blocks[1].1);
     assert_eq!(blocks[0].0, "sh");
-    let d = Dir::new("readme");
+    let d = Dir::new(SUITE, "readme");
     let bin_dir = Path::new(BIN).parent().unwrap();
     let path = format!(
         "{}:{}",
@@ -764,7 +684,7 @@ fn readme_walkthrough_runs_as_written() {
 
 #[test]
 fn keys_encrypted_permissions_and_show() {
-    let d = Dir::new("keys");
+    let d = Dir::new(SUITE, "keys");
     d.write("pass.txt", "correct horse battery\n");
     let public = d
         .ok(&[
@@ -858,7 +778,7 @@ fn keys_encrypted_permissions_and_show() {
 
 #[test]
 fn draft_checks_every_field_before_anyone_signs() {
-    let d = Dir::new("draft");
+    let d = Dir::new(SUITE, "draft");
     found(&d);
     let c = ["--chain", "chain.jsonl", "--date", "2025-02-01"];
     let draft = |kind: &str, sets: &[&str]| {
@@ -952,7 +872,7 @@ fn draft_checks_every_field_before_anyone_signs() {
     // A body file, with a flag on top; written to standard output.
     d.write(
         "admission.json",
-        &format!("{{\"member\": \"dan\", \"key\": \"{dan}\"}}\n"),
+        format!("{{\"member\": \"dan\", \"key\": \"{dan}\"}}\n"),
     );
     let out = d.ok(&[
         "draft",
@@ -976,7 +896,7 @@ fn draft_checks_every_field_before_anyone_signs() {
 
 #[test]
 fn every_refusal_of_sign_merge_and_append() {
-    let d = Dir::new("refuse");
+    let d = Dir::new(SUITE, "refuse");
     found(&d);
     let dan = d.key("dan");
     let c = "chain.jsonl";
@@ -1176,7 +1096,7 @@ fn every_refusal_of_sign_merge_and_append() {
     v["body"]["id"] = "p1".into();
     d.write(
         "reused.doc.json",
-        &format!("{}\n", serde_json::to_string(&v).unwrap()),
+        format!("{}\n", serde_json::to_string(&v).unwrap()),
     );
     d.fails(
         &[
@@ -1232,7 +1152,7 @@ fn every_refusal_of_sign_merge_and_append() {
     assert_eq!(r.code, Some(1), "{}", r.err);
     assert!(r.err.contains("BAL-1"), "{}", r.err);
     // A document of another commune.
-    let other = Dir::new("other");
+    let other = Dir::new(SUITE, "other");
     found(&other);
     fs::copy(other.file("charter.doc.json"), d.file("foreign.doc.json")).unwrap();
     d.fails(
@@ -1287,7 +1207,7 @@ fn every_refusal_of_sign_merge_and_append() {
     forged["sigs"] = p3["sigs"].clone();
     d.write(
         "forged.doc.json",
-        &format!("{}\n", serde_json::to_string(&forged).unwrap()),
+        format!("{}\n", serde_json::to_string(&forged).unwrap()),
     );
     d.fails(
         &[
@@ -1345,7 +1265,7 @@ fn every_refusal_of_sign_merge_and_append() {
 
 #[test]
 fn checkpoints_cosignatures_and_fork_proofs() {
-    let d = Dir::new("ckp");
+    let d = Dir::new(SUITE, "ckp");
     found(&d);
     admit(&d);
     d.key("eve");
@@ -1560,7 +1480,7 @@ fn checkpoints_cosignatures_and_fork_proofs() {
     p["b"]["size"] = 1.into();
     d.write(
         "bad.proof",
-        &format!("{}\n", serde_json::to_string(&p).unwrap()),
+        format!("{}\n", serde_json::to_string(&p).unwrap()),
     );
     let r = d.run(&["checkpoint", "verify-proof", "--json", "bad.proof"]);
     assert_eq!(r.code, Some(1));
@@ -1625,7 +1545,7 @@ const STEPS: [&str; 6] = ["locked", "partial", "written", "synced", "renamed", "
 
 #[test]
 fn append_killed_at_every_step_leaves_the_old_or_the_new_chain() {
-    let d = Dir::new("fault");
+    let d = Dir::new(SUITE, "fault");
     found(&d);
     for (i, step) in STEPS.iter().enumerate() {
         let doc = ready_to_append(&d, &format!("f{i}"));
@@ -1662,7 +1582,7 @@ fn append_killed_at_every_step_leaves_the_old_or_the_new_chain() {
 
 #[test]
 fn a_full_disk_leaves_the_old_chain_and_says_so() {
-    let d = Dir::new("enospc");
+    let d = Dir::new(SUITE, "enospc");
     found(&d);
     let doc = ready_to_append(&d, "e1");
     let old = d.read("chain.jsonl");
@@ -1698,7 +1618,7 @@ fn append_killed_by_sigkill_at_any_moment() {
     use commonstock::canonical::{Object, Value};
     use commonstock::document::{Document, Kind};
     use commonstock::simulate::{self, Params};
-    let d = Dir::new("sigkill");
+    let d = Dir::new(SUITE, "sigkill");
     let example = simulate::generate(&Params::example());
     fs::write(d.file("chain.jsonl"), example.builder().to_bytes()).unwrap();
     let mut appended = 0;
@@ -1747,7 +1667,7 @@ fn append_killed_by_sigkill_at_any_moment() {
 
 #[test]
 fn concurrent_appends_are_serialised() {
-    let d = Dir::new("lock");
+    let d = Dir::new(SUITE, "lock");
     found(&d);
     let docs: Vec<String> = (0..6)
         .map(|i| ready_to_append(&d, &format!("c{i}")))
@@ -1778,7 +1698,7 @@ fn concurrent_appends_are_serialised() {
 
 #[test]
 fn completions_man_page_and_help_come_from_one_definition() {
-    let d = Dir::new("conv");
+    let d = Dir::new(SUITE, "conv");
     for shell in ["bash", "zsh", "fish"] {
         let out = d.ok(&["completions", shell]);
         assert!(
@@ -1819,7 +1739,7 @@ fn completions_man_page_and_help_come_from_one_definition() {
 
 #[test]
 fn standard_input_and_output_and_json() {
-    let d = Dir::new("stdio");
+    let d = Dir::new(SUITE, "stdio");
     found(&d);
     // show reads standard input, and says what a signature commits to.
     let mut child = d
@@ -1873,7 +1793,7 @@ fn standard_input_and_output_and_json() {
 /// written is left under the real name, and the command works when retried.
 #[test]
 fn document_checkpoint_and_key_writes_survive_faults() {
-    let d = Dir::new("writes");
+    let d = Dir::new(SUITE, "writes");
     found(&d);
     // a document signed by ana, to be signed by ben
     let doc = ready_to_append(&d, "w1");

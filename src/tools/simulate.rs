@@ -503,24 +503,7 @@ impl Commune {
         let day = |n| Date::new(d.year(), d.month(), n).expect("valid");
         let t = self.thresholds();
 
-        let body = obj(vec![
-            ("asset", s(&asset)),
-            ("description", Value::from(ASSETS[i % ASSETS.len()])),
-            ("price", Value::Int(units * face)),
-            (
-                "text",
-                Value::from(hash::text(format!("purchase of {asset}").as_bytes()).to_b64()),
-            ),
-        ]);
-        let doc = self.sign(
-            Kind::AssetAcquisition,
-            day(11),
-            body,
-            Some(t.asset),
-            None,
-            &[],
-        );
-        self.push(doc);
+        self.acquire(&asset, ASSETS[i % ASSETS.len()], units * face, day(11));
 
         let first_due = commune::add_months(day(10), 1);
         let rows = commune::schedule(linear, face, payments, rate, first_due);
@@ -1165,29 +1148,28 @@ impl Commune {
     /// Asset 4, funded by a series sold at auction: four outside bids, the
     /// marginal one filled in part, the schedule at the clearing rate, the
     /// purchase and a lease that covers the service.
-    fn auction(&mut self, first: Date) {
-        let day = |n| Date::new(first.year(), first.month(), n).expect("valid");
-        let (asset, series) = ("asset-4", "series-4");
-        let (units, face, payments) = (30i64, 100_000i64, 12i64);
+    /// The decision to buy `asset` for `price` (its bonds follow).
+    fn acquire(&mut self, asset: &str, description: &str, price: i64, date: Date) {
         let t = self.thresholds();
         let body = obj(vec![
             ("asset", s(asset)),
-            ("description", Value::from(ASSETS[3])),
-            ("price", Value::Int(units * face)),
+            ("description", Value::from(description)),
+            ("price", Value::Int(price)),
             (
                 "text",
                 Value::from(hash::text(format!("purchase of {asset}").as_bytes()).to_b64()),
             ),
         ]);
-        let doc = self.sign(
-            Kind::AssetAcquisition,
-            day(11),
-            body,
-            Some(t.asset),
-            None,
-            &[],
-        );
+        let doc = self.sign(Kind::AssetAcquisition, date, body, Some(t.asset), None, &[]);
         self.push(doc);
+    }
+
+    fn auction(&mut self, first: Date) {
+        let day = |n| Date::new(first.year(), first.month(), n).expect("valid");
+        let (asset, series) = ("asset-4", "series-4");
+        let (units, face, payments) = (30i64, 100_000i64, 12i64);
+        let t = self.thresholds();
+        self.acquire(asset, ASSETS[3], units * face, day(11));
         let first_due = commune::add_months(day(10), 1);
         let body = obj(vec![
             ("amortisation", s("linear")),

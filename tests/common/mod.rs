@@ -8,6 +8,8 @@ use commonstock::document::{Document, Kind};
 use commonstock::hash::Hash;
 use commonstock::sig::SecretKey;
 
+pub mod dir;
+
 pub fn key(n: u8) -> SecretKey {
     SecretKey::from_seed([n; 32])
 }
