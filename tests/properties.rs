@@ -614,6 +614,7 @@ fn dividend_inputs() -> impl Strategy<Value = commonstock::dividend::Inputs> {
                     drawn,
                     reserve_balance,
                     covers_deficit,
+                    roster: None,
                 }
             },
         )

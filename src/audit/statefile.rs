@@ -72,7 +72,7 @@ use crate::protocol::persist::{Malformed, Persist, Reader, Writer, persist_struc
 /// The first bytes of every state file.
 pub const MAGIC: &[u8; 24] = b"commonstock audit state\n";
 /// The version of the layout and of every field list. See the module doc.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// The BLAKE3 key-derivation context of the checksum.
 pub const CHECKSUM_CONTEXT: &str = "commonstock audit state checksum";
 
@@ -415,11 +415,12 @@ fn read_body(body: &[u8]) -> Result<Saved, Malformed> {
     // Every field of `Saved`, so that a field added to it and not read
     // here does not compile.
     let Rest {
-        state,
+        mut state,
         signatures,
         findings,
         commune_rules,
     } = rest;
+    state.restore();
     Ok(Saved {
         linker,
         state,

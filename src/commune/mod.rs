@@ -31,7 +31,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use crate::commune::dividend::{Figures, Inputs, Payout};
+use crate::commune::dividend::{Figures, Inputs, Payout, Settled};
+use crate::commune::roster::Roster;
 use crate::protocol::canonical::{Object, Value};
 use crate::protocol::date::Date;
 use crate::protocol::document::{Document, Kind};
@@ -44,6 +45,7 @@ pub mod collateral;
 pub mod dividend;
 pub mod fields;
 mod lifecycle;
+pub mod roster;
 mod saved;
 
 /// The most current members a commune may have (LIM-4).
@@ -471,6 +473,8 @@ pub struct Member {
     pub key: [u8; 32],
     pub since: Date,
     pub until: Option<Date>,
+    /// The member's number in [`State::roster`].
+    pub number: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -740,11 +744,11 @@ pub struct Periods {
     /// The figures of each applied close, by period (shared with the
     /// audit report).
     pub closes: BTreeMap<i64, Arc<Figures>>,
-    /// Dividends paid, by period: one amount per payout of the close, in
+    /// Dividends paid, by period: which payouts of the close are paid, in
     /// the order of [`Figures::payouts`]. PAY-1 lets a payout be paid once
-    /// (until a reversal), in full, so each is 0 or at most
-    /// [`MAX_AMOUNT`].
-    pub paid: BTreeMap<i64, Vec<i64>>,
+    /// (until a reversal), in full, so what was paid of each is its amount
+    /// or nothing.
+    pub paid: BTreeMap<i64, Settled>,
     /// Bond service of calls per open period (spec 11.2, 14.3).
     pub called: BTreeMap<i64, i128>,
     /// Drawn from the reserve by decision per open period (spec 11.3).
@@ -754,12 +758,109 @@ pub struct Periods {
     pub reserve: i128,
 }
 
-/// An applied payment, by its number in [`State::payment_ids`].
+/// An applied payment, by its number in [`State::payment_ids`], in 16
+/// bytes (there is one per payment: a million on the 1M-entry chain).
+/// `word` holds the amount (at most [`MAX_AMOUNT`], 53 bits), what kind of
+/// [`Paid`] it is (bits 53–55), a bond payment's `principal` (bit 57) and
+/// whether it is reversed (bit 58); `a` and `b` hold the kind's two numbers,
+/// a bond payment's (series, row) as one number in [`State::bond_rows`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PaymentRecord {
-    amount: i64,
-    paid: Paid,
-    reversed: bool,
+    word: u64,
+    a: u32,
+    b: u32,
+}
+
+impl PaymentRecord {
+    const AMOUNT: u64 = (1 << 53) - 1;
+    const KIND_SHIFT: u32 = 53;
+    const PRINCIPAL: u64 = 1 << 57;
+    const REVERSED: u64 = 1 << 58;
+
+    fn new(amount: i64, paid: Paid, bond_rows: &mut Numbered<(u32, u16)>) -> Self {
+        let amount = u64::try_from(amount).expect("PAY-1: an amount of 1 … MAX_AMOUNT");
+        debug_assert!(amount <= Self::AMOUNT);
+        let (kind, a, b, flag) = match paid {
+            Paid::Rent {
+                agreement,
+                instalment,
+            } => (0, agreement, u32::from(instalment), 0),
+            Paid::Income => (1, 0, 0, 0),
+            Paid::Bond {
+                series,
+                row,
+                holder,
+                principal,
+            } => (
+                2,
+                bond_rows.intern((series, row)),
+                holder,
+                if principal { Self::PRINCIPAL } else { 0 },
+            ),
+            Paid::Purchase { asset } => (3, asset, 0, 0),
+            Paid::Approval { approval } => (4, approval, 0, 0),
+            Paid::Dividend { period, payout } => (5, period as u32, payout, 0),
+            Paid::Proceeds { asset, share } => (6, asset, share, 0),
+            Paid::Redemption { call, holder } => (7, call, holder, 0),
+        };
+        PaymentRecord {
+            word: amount | (kind << Self::KIND_SHIFT) | flag,
+            a,
+            b,
+        }
+    }
+
+    fn amount(self) -> i64 {
+        (self.word & Self::AMOUNT) as i64
+    }
+
+    fn reversed(self) -> bool {
+        self.word & Self::REVERSED != 0
+    }
+
+    fn reverse(&mut self) {
+        self.word |= Self::REVERSED;
+    }
+
+    /// What the payment paid; `None` for bits no record is made of (a saved
+    /// state's, see `State::consistent`).
+    fn paid(self, bond_rows: &Numbered<(u32, u16)>) -> Option<Paid> {
+        let known = Self::AMOUNT | (7 << Self::KIND_SHIFT) | Self::PRINCIPAL | Self::REVERSED;
+        let principal = self.word & Self::PRINCIPAL != 0;
+        if self.word & !known != 0 || (principal && self.kind() != 2) {
+            return None;
+        }
+        let (a, b) = (self.a, self.b);
+        let none = |p: Paid| (b == 0).then_some(p);
+        match self.kind() {
+            0 => Some(Paid::Rent {
+                agreement: a,
+                instalment: u16::try_from(b).ok()?,
+            }),
+            1 => (a == 0 && b == 0).then_some(Paid::Income),
+            2 => {
+                let (series, row) = ((a as usize) < bond_rows.len()).then(|| bond_rows.value(a))?;
+                Some(Paid::Bond {
+                    series,
+                    row,
+                    holder: b,
+                    principal,
+                })
+            }
+            3 => none(Paid::Purchase { asset: a }),
+            4 => none(Paid::Approval { approval: a }),
+            5 => Some(Paid::Dividend {
+                period: a as i32,
+                payout: b,
+            }),
+            6 => Some(Paid::Proceeds { asset: a, share: b }),
+            _ => Some(Paid::Redemption { call: a, holder: b }),
+        }
+    }
+
+    fn kind(self) -> u64 {
+        (self.word >> Self::KIND_SHIFT) & 7
+    }
 }
 
 /// The commune as the chain so far has made it.
@@ -770,6 +871,9 @@ pub struct State {
     pub exponent: i64,
     pub settings: Option<Settings>,
     pub members: BTreeMap<Arc<str>, Member>,
+    /// Every member id, numbered in the order of admission (what closes
+    /// name members by).
+    pub roster: Roster,
     current: usize,
     /// Current key → member id.
     by_key: HashMap<[u8; 32], Arc<str>>,
@@ -793,6 +897,8 @@ pub struct State {
     names: Interner,
     /// The bond holders payments were made to.
     holders: Numbered<[u8; 32]>,
+    /// The (series, row) pairs, as numbers in `names`, bond payments paid.
+    bond_rows: Numbered<(u32, u16)>,
     /// Rows whose holders of record are not yet taken: (due, series, row index).
     pending_records: BTreeSet<(Date, String, usize)>,
     pub cash: i128,
@@ -1056,12 +1162,14 @@ impl State {
         let id: Arc<str> = id.into();
         self.by_key.insert(key, id.clone());
         self.member_keys.insert(key);
+        let number = self.roster.push(Arc::clone(&id));
         self.members.insert(
             id,
             Member {
                 key,
                 since,
                 until: None,
+                number,
             },
         );
         self.current += 1;
@@ -1754,11 +1862,8 @@ impl State {
         self.effect(paid, amount as i128, doc.date);
         let number = self.payment_ids.intern(&id);
         debug_assert_eq!(number as usize, self.payments.len());
-        self.payments.push(PaymentRecord {
-            amount,
-            paid,
-            reversed: false,
-        });
+        self.payments
+            .push(PaymentRecord::new(amount, paid, &mut self.bond_rows));
         Ok(())
     }
 
@@ -1861,7 +1966,7 @@ impl State {
                         format!("{member} has no dividend in {}", month_name(*period)),
                     ));
                 };
-                if self.periods.paid[period][index] != 0 {
+                if self.periods.paid[period].get(index) {
                     return Err(pay1(format!(
                         "{member}'s dividend for {} is already paid",
                         month_name(*period)
@@ -2063,12 +2168,12 @@ impl State {
         let p = &mut self.periods;
         match paid {
             Paid::Income => *p.income.entry(date.month_index()).or_insert(0) += amount,
-            Paid::Dividend { period, payout } => {
-                let slot =
-                    &mut p.paid.get_mut(&i64::from(period)).expect("closed")[payout as usize];
-                *slot = i64::try_from(i128::from(*slot) + amount)
-                    .expect("PAY-1: a payout is paid once, in full");
-            }
+            // PAY-1: a payout is paid once, in full; a reversal undoes it.
+            Paid::Dividend { period, payout } => p
+                .paid
+                .get_mut(&i64::from(period))
+                .expect("closed")
+                .set(payout as usize, amount > 0),
             Paid::Approval { .. } => *p.expenses.entry(date.month_index()).or_insert(0) += amount,
             Paid::Rent {
                 agreement,
@@ -2158,17 +2263,17 @@ impl State {
                 }
             }
         }
-        let days = self
+        let eligible: Vec<(&Arc<str>, i64, u32)> = self
             .members
             .iter()
-            .map(|(id, m)| {
-                (
-                    Arc::clone(id),
-                    dividend::member_days(m.since, m.until, start),
-                )
-            })
-            .filter(|(_, d)| *d > 0)
+            .map(|(id, m)| (id, dividend::member_days(m.since, m.until, start), m.number))
+            .filter(|(_, d, _)| *d > 0)
             .collect();
+        let days = eligible
+            .iter()
+            .map(|(id, d, _)| (Arc::clone(id), *d))
+            .collect();
+        let numbers = eligible.iter().map(|(_, _, n)| *n).collect();
         Inputs {
             rent: get(&p.rent),
             income: get(&p.income),
@@ -2181,6 +2286,7 @@ impl State {
             drawn: get(&p.drawn),
             reserve_balance: p.reserve,
             covers_deficit: self.settings().reserve_covers_deficit,
+            roster: Some((self.roster.clone(), numbers)),
         }
     }
 
@@ -2301,7 +2407,7 @@ impl State {
         p.expenses.remove(&period);
         p.called.remove(&period);
         p.drawn.remove(&period);
-        p.paid.insert(period, vec![0; want.eligible()]);
+        p.paid.insert(period, Settled::new(want.eligible()));
         p.closes.insert(period, Arc::new(want));
         Ok(())
     }
@@ -2315,15 +2421,16 @@ impl State {
             .get(&id)
             .ok_or_else(|| Finding::new(Rule::Ref1, "body.payment", format!("no payment {id}")))?;
         let p = self.payments[number as usize];
-        if p.reversed {
+        if p.reversed() {
             return Err(Finding::new(
                 Rule::Pay2,
                 "body.payment",
                 format!("{id} is already reversed"),
             ));
         }
-        let amount = p.amount as i128;
-        let inflow = p.paid.inflow();
+        let amount = p.amount() as i128;
+        let paid = p.paid(&self.bond_rows).expect("a record the state made");
+        let inflow = paid.inflow();
         if inflow && self.cash < amount {
             return Err(Finding::new(
                 Rule::Bal1,
@@ -2332,8 +2439,8 @@ impl State {
             )
             .numbers(self.cash, amount));
         }
-        self.effect(p.paid, -amount, doc.date);
-        self.payments[number as usize].reversed = true;
+        self.effect(paid, -amount, doc.date);
+        self.payments[number as usize].reverse();
         Ok(())
     }
 }
@@ -2731,7 +2838,92 @@ mod tests {
     /// One is kept for every payment of the chain (docs/performance.md).
     #[test]
     fn a_payment_record_is_a_few_integers() {
-        assert_eq!(std::mem::size_of::<PaymentRecord>(), 24);
+        assert_eq!(std::mem::size_of::<PaymentRecord>(), 16);
+    }
+
+    /// Every kind of payment, at the ends of its numbers' ranges, reads
+    /// back from its record as it was made, reversed or not.
+    #[test]
+    fn a_payment_record_reads_back_what_it_packed() {
+        let mut rows = Numbered::new();
+        let all = [
+            Paid::Rent {
+                agreement: u32::MAX,
+                instalment: u16::MAX,
+            },
+            Paid::Income,
+            Paid::Bond {
+                series: 7,
+                row: u16::MAX,
+                holder: u32::MAX,
+                principal: true,
+            },
+            Paid::Bond {
+                series: u32::MAX,
+                row: 0,
+                holder: 0,
+                principal: false,
+            },
+            Paid::Purchase { asset: u32::MAX },
+            Paid::Approval { approval: 0 },
+            Paid::Dividend {
+                period: -1,
+                payout: u32::MAX,
+            },
+            Paid::Dividend {
+                period: i32::MAX,
+                payout: 0,
+            },
+            Paid::Proceeds {
+                asset: 1,
+                share: u32::MAX,
+            },
+            Paid::Redemption {
+                call: u32::MAX,
+                holder: 3,
+            },
+        ];
+        for (i, paid) in all.into_iter().enumerate() {
+            for amount in [1, MAX_AMOUNT, 1 << 52] {
+                let mut r = PaymentRecord::new(amount, paid, &mut rows);
+                assert_eq!(
+                    (r.amount(), r.paid(&rows), r.reversed()),
+                    (amount, Some(paid), false)
+                );
+                r.reverse();
+                assert_eq!(
+                    (r.amount(), r.paid(&rows), r.reversed()),
+                    (amount, Some(paid), true),
+                    "{i}"
+                );
+            }
+        }
+        assert_eq!(rows.len(), 2);
+        // bits no record is made of are refused, not misread
+        let r = PaymentRecord::new(5, Paid::Income, &mut rows);
+        for bad in [
+            PaymentRecord {
+                word: r.word | 1 << 59,
+                ..r
+            },
+            PaymentRecord {
+                word: r.word | PaymentRecord::PRINCIPAL,
+                ..r
+            },
+            PaymentRecord { a: 1, ..r },
+            PaymentRecord {
+                word: 2 << PaymentRecord::KIND_SHIFT,
+                a: 2,
+                b: 0,
+            },
+            PaymentRecord {
+                word: 3 << PaymentRecord::KIND_SHIFT,
+                a: 0,
+                b: 1,
+            },
+        ] {
+            assert_eq!(bad.paid(&rows), None, "{bad:?}");
+        }
     }
 
     #[test]

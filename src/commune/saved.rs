@@ -13,8 +13,11 @@ use super::{
     Agreement, Approval, Asset, Auction, Bid, Call, Draw, Member, Paid, PaymentRecord, Periods,
     Row, Sale, Series, Settings, State, Terms, Thresholds,
 };
+use std::sync::Arc;
+
+use super::dividend::RosterCopy;
 use crate::protocol::date::Date;
-use crate::protocol::persist::{persist_enum, persist_struct};
+use crate::protocol::persist::{Malformed, Persist, Reader, Writer, persist_struct};
 
 persist_struct!(State {
     name,
@@ -22,6 +25,7 @@ persist_struct!(State {
     exponent,
     settings,
     members,
+    roster,
     current,
     by_key,
     member_keys,
@@ -37,6 +41,7 @@ persist_struct!(State {
     payments,
     names,
     holders,
+    bond_rows,
     pending_records,
     cash,
     as_of,
@@ -66,7 +71,12 @@ persist_struct!(Thresholds {
     rental,
 });
 
-persist_struct!(Member { key, since, until });
+persist_struct!(Member {
+    key,
+    since,
+    until,
+    number
+});
 
 persist_struct!(Asset {
     description,
@@ -171,22 +181,30 @@ persist_struct!(Approval {
     purpose,
 });
 
-persist_struct!(PaymentRecord {
-    amount,
-    paid,
-    reversed,
-});
-
-persist_enum!(Paid {
-    0 => Rent { agreement, instalment },
-    1 => Income {},
-    2 => Bond { series, row, holder, principal },
-    3 => Purchase { asset },
-    4 => Approval { approval },
-    5 => Dividend { period, payout },
-    6 => Proceeds { asset, share },
-    7 => Redemption { call, holder },
-});
+/// A payment record as its parts, so small numbers stay short: a byte of
+/// kind (bits 0–2), principal (bit 4) and reversed (bit 5), then the amount,
+/// `a` and `b` as varints.
+impl Persist for PaymentRecord {
+    fn write(&self, w: &mut Writer) {
+        let flags = (self.word >> PaymentRecord::KIND_SHIFT) as u8;
+        flags.write(w);
+        (self.word & PaymentRecord::AMOUNT).write(w);
+        self.a.write(w);
+        self.b.write(w);
+    }
+    fn read(r: &mut Reader<'_>) -> Result<Self, Malformed> {
+        let flags = u8::read(r)?;
+        let amount = u64::read(r)?;
+        if flags & !0b11_0111 != 0 || amount > PaymentRecord::AMOUNT {
+            return Err(r.malformed("a payment record out of range"));
+        }
+        Ok(PaymentRecord {
+            word: amount | u64::from(flags) << PaymentRecord::KIND_SHIFT,
+            a: u32::read(r)?,
+            b: u32::read(r)?,
+        })
+    }
+}
 
 persist_struct!(Periods {
     next,
@@ -202,6 +220,16 @@ persist_struct!(Periods {
 });
 
 impl State {
+    /// Puts the commune's roster back into every close just read (the file
+    /// holds it once, not a copy per close: see `RosterCopy`). The roster
+    /// only grows, so the whole of it serves every close. Call before
+    /// [`State::consistent`].
+    pub(crate) fn restore(&mut self) {
+        for f in self.periods.closes.values_mut() {
+            Arc::make_mut(f).roster = RosterCopy(self.roster.clone());
+        }
+    }
+
     /// Whether the state holds together the way the replay relies on (its
     /// `expect`s and indexing): keys and current members agree, every
     /// reference names something that exists, pending holders of record
@@ -227,6 +255,22 @@ impl State {
         let current = self.members.values().filter(|m| m.until.is_none()).count();
         if current != self.current || self.by_key.len() != current {
             return fail("current members and their keys disagree".into());
+        }
+        // the roster numbers every member once, in some order of admission
+        let numbered = self.roster.len() == self.members.len()
+            && self.members.iter().all(|(id, m)| {
+                (m.number as usize) < self.roster.len() && self.roster.get(m.number) == id
+            });
+        if !numbered {
+            return fail("the roster and the members disagree".into());
+        }
+        if let Some((period, _)) = self
+            .periods
+            .closes
+            .iter()
+            .find(|(_, f)| !f.holds_together())
+        {
+            return fail(format!("the payouts of close {period}"));
         }
         for (key, id) in &self.by_key {
             let ok = self
@@ -308,7 +352,13 @@ impl State {
         }
         let name = |id: u32| (id as usize) < self.names.len();
         for (number, p) in self.payments.iter().enumerate() {
-            let ok = match p.paid {
+            let Some(paid) = p.paid(&self.bond_rows) else {
+                return fail(format!(
+                    "payment {} is not a record",
+                    self.payment_ids.resolve(number as u32)
+                ));
+            };
+            let ok = match paid {
                 Paid::Rent { agreement, .. } => {
                     name(agreement) && self.agreements.contains_key(self.names.resolve(agreement))
                 }
@@ -357,7 +407,10 @@ impl State {
             && p.closes.iter().all(|(period, f)| {
                 p.paid.get(period).is_some_and(|paid| {
                     paid.len() == f.eligible()
-                        && paid.iter().all(|a| (0..=super::MAX_AMOUNT).contains(a))
+                        && paid
+                            .iter()
+                            .zip(f.payouts())
+                            .all(|(paid, p)| !paid || p.amount > 0)
                 })
             });
         if !paid_fits {

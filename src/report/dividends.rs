@@ -21,10 +21,10 @@ pub fn member_totals(state: &State) -> Vec<(String, i128, i128)> {
     let mut declared: BTreeMap<&str, (i128, i128)> = BTreeMap::new();
     for (period, f) in &state.periods.closes {
         let paid = &state.periods.paid[period];
-        for (p, paid) in f.payouts().zip(paid) {
+        for (p, paid) in f.payouts().zip(paid.iter()) {
             let e = declared.entry(p.member).or_default();
             e.0 += p.amount;
-            e.1 += i128::from(*paid);
+            e.1 += if paid { p.amount } else { 0 };
         }
     }
     declared
@@ -137,8 +137,9 @@ pub fn payouts_paid(state: &State) -> Vec<(i64, &str, i64, i128, i128)> {
     let mut out = Vec::new();
     for (period, f) in &state.periods.closes {
         let paid = &state.periods.paid[period];
-        for (p, paid) in f.payouts().zip(paid) {
-            out.push((*period, p.member, p.days, p.amount, i128::from(*paid)));
+        for (p, paid) in f.payouts().zip(paid.iter()) {
+            let paid = if paid { p.amount } else { 0 };
+            out.push((*period, p.member, p.days, p.amount, paid));
         }
     }
     out

@@ -209,7 +209,7 @@ pub fn fixed_amount(
                     format!("{member} has no dividend in {}", month_name(period)),
                 ));
             };
-            if state.periods.paid[&period][i] != 0 {
+            if state.periods.paid[&period].get(i) {
                 return Err(Finding::new(
                     Rule::Pay1,
                     "body.amount",
@@ -376,8 +376,8 @@ pub fn dividends(chain: &Chain, period: i64, date: Date) -> Result<Vec<Drafted>,
     let paid = &state.periods.paid[&period];
     let mut out = Vec::new();
     let mut ids = BTreeSet::new();
-    for (p, paid) in close.payouts().zip(paid) {
-        if p.amount == 0 || *paid != 0 {
+    for (p, paid) in close.payouts().zip(paid.iter()) {
+        if p.amount == 0 || paid {
             continue;
         }
         let mut r = Object::new();

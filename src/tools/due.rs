@@ -185,8 +185,8 @@ pub fn dividends(state: &State) -> Vec<DividendDue> {
     let mut out = Vec::new();
     for (period, f) in &state.periods.closes {
         let paid = &state.periods.paid[period];
-        for (p, paid) in f.payouts().zip(paid) {
-            if p.amount > 0 && *paid == 0 {
+        for (p, paid) in f.payouts().zip(paid.iter()) {
+            if p.amount > 0 && !paid {
                 out.push(DividendDue {
                     period: *period,
                     member: p.member.to_string(),
