@@ -196,3 +196,44 @@ fn the_reserve_follows_the_closes_and_the_draws() {
         Some(&Value::Int(507))
     );
 }
+
+/// The dividend table as text shows the reserve's columns (drawn, covered,
+/// balance) when a close is of version 2, and keeps its narrower form for a
+/// chain of version-1 closes only.
+#[test]
+fn the_dividend_table_shows_the_reserve_of_version_2_closes() {
+    let table = |name: &str| {
+        let bytes = case_chain(name);
+        let (_, state) = audit::audit_with_state(&bytes[..], &Options::default()).unwrap();
+        let mut text = Vec::new();
+        commonstock::dividend::write_text(&mut text, &state).unwrap();
+        (String::from_utf8(text).unwrap(), state)
+    };
+    let (text, state) = table("valid_collateral_call_and_reserve");
+    let head = text.lines().next().unwrap();
+    assert!(
+        head.contains("reserve          drawn        covered  reserve balance"),
+        "{head}"
+    );
+    let (period, f) = state
+        .periods
+        .closes
+        .iter()
+        .rfind(|(_, f)| f.v2 && f.reserve_balance > 0)
+        .expect("a close with a reserve");
+    let money =
+        |n: i128| commonstock::report::money::format_money(&state.currency, state.exponent, n);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(&commonstock::commune::month_name(*period)))
+        .unwrap();
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert!(cells.contains(&money(f.reserve_balance).as_str()), "{row}");
+    let (text, state) = table("valid_dividends_joining_and_leaving");
+    assert!(state.periods.closes.values().all(|f| !f.v2));
+    assert!(!text.lines().next().unwrap().contains("drawn"), "{text}");
+}

@@ -83,36 +83,60 @@ pub fn table_value(state: &State) -> Value {
     Value::Object(o)
 }
 
-/// The dividend table as text.
+/// The dividend table as text. When a close is of version 2 (spec 11.4),
+/// the reserve's columns follow what was set aside: drawn by decision,
+/// covered by the charter's policy, and the balance after the close.
 pub fn write_text(out: &mut impl Write, state: &State) -> io::Result<()> {
     let m = |n: i128| format_money(&state.currency, state.exponent, n);
-    writeln!(
-        out,
-        "{:<8} {:>16} {:>16} {:>16} {:>14} {:>16} {:>8} {:>14} {:>14}",
-        "period",
-        "rent",
-        "bond service",
-        "expenses",
-        "reserve",
-        "pool",
-        "eligible",
-        "per member",
-        "carry"
-    )?;
+    let v2 = state.periods.closes.values().any(|f| f.v2);
+    let mut head = vec![
+        ("period", 8),
+        ("rent", 16),
+        ("bond service", 16),
+        ("expenses", 16),
+        ("reserve", 14),
+    ];
+    if v2 {
+        head.extend([("drawn", 14), ("covered", 14), ("reserve balance", 16)]);
+    }
+    head.extend([
+        ("pool", 16),
+        ("eligible", 8),
+        ("per member", 14),
+        ("carry", 14),
+    ]);
+    let row = |out: &mut dyn Write, cells: &[String]| -> io::Result<()> {
+        let mut line = String::new();
+        for (i, (cell, (_, width))) in cells.iter().zip(&head).enumerate() {
+            if i == 0 {
+                line.push_str(&format!("{cell:<width$}"));
+            } else {
+                line.push_str(&format!(" {cell:>width$}"));
+            }
+        }
+        writeln!(out, "{line}")
+    };
+    let names: Vec<String> = head.iter().map(|(h, _)| h.to_string()).collect();
+    row(out, &names)?;
     for (p, f) in &state.periods.closes {
-        writeln!(
-            out,
-            "{:<8} {:>16} {:>16} {:>16} {:>14} {:>16} {:>8} {:>14} {:>14}",
+        let mut cells = vec![
             month_name(*p),
             m(f.rent + f.income),
             m(f.service),
             m(f.expenses),
             m(f.reserve),
+        ];
+        if v2 {
+            // a version-1 close declares none of these: they are 0 there
+            cells.extend([m(f.drawn), m(f.covered), m(f.reserve_balance)]);
+        }
+        cells.extend([
             m(f.pool),
-            f.eligible(),
+            f.eligible().to_string(),
             m(f.dividend),
-            m(f.carry_out)
-        )?;
+            m(f.carry_out),
+        ]);
+        row(out, &cells)?;
     }
     writeln!(
         out,
