@@ -226,6 +226,7 @@ impl Figures {
         self.pool * days as i128 / self.member_days as i128
     }
 
+    #[inline]
     fn member(&self, index: usize) -> &str {
         self.member_id(self.members[index])
     }
@@ -277,6 +278,7 @@ impl Figures {
                 .all(|w| self.member_id(w[0]).as_bytes() < self.member_id(w[1]).as_bytes())
     }
 
+    #[inline]
     fn member_id(&self, number: u32) -> &str {
         self.roster.0.get(number)
     }

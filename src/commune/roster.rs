@@ -59,6 +59,7 @@ impl Roster {
     ///
     /// # Panics
     /// If `n` is not below [`Roster::len`].
+    #[inline]
     pub fn get(&self, n: u32) -> &Arc<str> {
         assert!((n as usize) < self.len(), "member number {n} out of range");
         let (chunk, i) = (n as usize / Self::CHUNK, n as usize % Self::CHUNK);
