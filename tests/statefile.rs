@@ -30,8 +30,17 @@ fn prefix(bytes: &[u8], lines: usize) -> &[u8] {
 
 /// Everything an audit decides and the CLI prints: the report (with its
 /// findings and dividends) and its JSON, the statement as text and JSON,
-/// the dividend table as JSON, text and CSV.
+/// the dividend table as JSON, text and CSV, and the HTML report (whose
+/// cash chart starts at the chain's first date, resumed or not).
 fn decided(o: &Outcome) -> (audit::Report, Vec<Vec<u8>>) {
+    let html = commonstock::report::html::Html {
+        report: &o.report,
+        state: &o.state,
+        cash: &o.cash,
+        source: "chain.jsonl",
+        spec_base: "spec/",
+    }
+    .page();
     let mut text = Vec::new();
     statement::write_text(&mut text, &o.state).unwrap();
     let mut table = Vec::new();
@@ -47,6 +56,7 @@ fn decided(o: &Outcome) -> (audit::Report, Vec<Vec<u8>>) {
             canonical::encode(&dividend::table_value(&o.state)),
             table,
             csv,
+            html.into_bytes(),
         ],
     )
 }

@@ -258,8 +258,8 @@ pub struct Outcome {
     /// (its head, its size and the document hashes CHN-7 remembers).
     pub linker: Linker,
     /// The commune's cash after the last entry of each date, in date order,
-    /// over the entries this run applied (after a resume: from the first
-    /// entry past the saved prefix). What the report's chart draws.
+    /// from the chain's first entry (after a resume, the saved prefix's
+    /// come from the state file). What the report's chart draws.
     pub cash: Vec<(Date, i128)>,
     /// What [`Run::save_with`] returned, when it was called (the integrity
     /// layers passed).
@@ -283,6 +283,9 @@ pub struct Saved {
     pub findings: Vec<Finding>,
     /// Whether the commune rules still run (false once the charter failed them).
     pub commune_rules: bool,
+    /// The cash after each date of the prefix ([`Outcome::cash`]), so that
+    /// a resumed audit's report draws the cash from the chain's start.
+    pub cash: Vec<(Date, i128)>,
 }
 
 /// Lines per block handed to a worker: one batch chunk of
@@ -577,7 +580,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
                 commune_rules: saved.commune_rules,
                 commune_findings: saved.findings,
                 wanted,
-                cash: Vec::new(),
+                cash: saved.cash,
             }
         }
     };
@@ -653,6 +656,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         });
     }
     let (mut saved, mut saved_with) = (None, None);
+    let mut cash = auditor.cash;
     let (linker, mut state) = if run.save || run.save_with.is_some() {
         // Lent to the caller before `finish`, then taken back: no copy.
         let live = Saved {
@@ -661,10 +665,12 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
             signatures: report.signatures,
             findings: std::mem::take(&mut report.findings),
             commune_rules: auditor.commune_rules,
+            cash: std::mem::take(&mut cash),
         };
         saved = run.save.then(|| live.clone());
         saved_with = run.save_with.map(|f| f(&live));
         report.findings = live.findings;
+        cash = live.cash;
         (live.linker, live.state)
     } else {
         (linker, state)
@@ -681,7 +687,7 @@ pub fn run<R: BufRead>(input: R, options: &Options, run: Run) -> io::Result<Outc
         state,
         saved,
         linker,
-        cash: auditor.cash,
+        cash,
         saved_with,
     })
 }

@@ -372,6 +372,7 @@ struct Rest {
     signatures: u64,
     findings: Vec<Finding>,
     commune_rules: bool,
+    cash: Vec<(crate::protocol::date::Date, i128)>,
 }
 
 impl Rest {
@@ -381,6 +382,7 @@ impl Rest {
             signatures: Persist::read(r)?,
             findings: Persist::read(r)?,
             commune_rules: Persist::read(r)?,
+            cash: Persist::read(r)?,
         })
     }
 }
@@ -419,6 +421,7 @@ fn read_body(body: &[u8]) -> Result<Saved, Malformed> {
         signatures,
         findings,
         commune_rules,
+        cash,
     } = rest;
     state.restore();
     Ok(Saved {
@@ -427,6 +430,7 @@ fn read_body(body: &[u8]) -> Result<Saved, Malformed> {
         signatures,
         findings,
         commune_rules,
+        cash,
     })
 }
 
@@ -458,6 +462,12 @@ fn saved_consistent(s: &Saved) -> Result<(), String> {
     if s.commune_rules && n > 0 && s.state.settings.is_none() {
         return Err("the commune rules run but no charter was applied".into());
     }
+    // the cash chart's dates ascend and end by the state's last date
+    let ascending = s.cash.windows(2).all(|w| w[0].0 < w[1].0);
+    let last = s.cash.last().map(|(d, _)| *d);
+    if !ascending || last > s.state.as_of {
+        return Err("the cash after each date does not follow the chain's dates".into());
+    }
     s.state.consistent()
 }
 
@@ -484,6 +494,7 @@ persist_struct!(Saved {
     signatures,
     findings,
     commune_rules,
+    cash,
 });
 
 persist_struct!(Finding {
