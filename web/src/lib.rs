@@ -3,7 +3,9 @@
 //! `wasm32-unknown-unknown` has no threads) over a chain that JavaScript
 //! hands over a chunk at a time, and returns what the command line would
 //! print: the HTML report of `--html`, the JSON report of `--json --report`
-//! and the dividend table of `dividends --json`.
+//! and the dividend table of `dividends --json`. The chain is checked
+//! against the cosigned checkpoints the member holds, as `audit --checkpoint`
+//! does (spec/07-checkpoints.md §7.3, CKP-3).
 //!
 //! It only wires the library to JavaScript: every rule, figure and line of
 //! the report comes from `commonstock`.
@@ -11,8 +13,10 @@
 use std::io::{self, BufRead, Read};
 
 use commonstock::audit::{self, Options, Progress, Run};
+use commonstock::canonical::{Object, Value};
+use commonstock::checkpoint::Checkpoint;
 use commonstock::report::html::Html;
-use commonstock::{canonical, dividend, statement};
+use commonstock::{canonical, dividend, sig, statement};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -28,6 +32,34 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn progress(this: &Source, lines: f64, bytes: f64);
+}
+
+/// The checkpoint files the member holds, each read by `Checkpoint::parse`
+/// (spec §7.1) as it is added: before the chain is fetched, so that a file
+/// that breaks a rule stops everything at once, as `commonstock audit
+/// --checkpoint` stops.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct Checkpoints {
+    files: Vec<(String, Checkpoint)>,
+}
+
+#[wasm_bindgen]
+impl Checkpoints {
+    /// None yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Checkpoints {
+        Checkpoints::default()
+    }
+
+    /// Adds the file `name` (a file name or a URL) holding `bytes`. A file
+    /// that fails to parse is the error `{name}: {error}`, the command
+    /// line's message for it, and is not added.
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), JsError> {
+        let cp = Checkpoint::parse(bytes).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+        self.files.push((name.to_string(), cp));
+        Ok(())
+    }
 }
 
 /// Bytes asked of the source at a time.
@@ -75,6 +107,7 @@ pub struct Audited {
     page: String,
     json: String,
     dividends: Option<String>,
+    checkpoints: String,
 }
 
 #[wasm_bindgen]
@@ -111,14 +144,31 @@ impl Audited {
     pub fn dividends(&self) -> Option<String> {
         self.dividends.clone()
     }
+
+    /// What the chain says of each checkpoint, in the order given: a JSON
+    /// array of `{"name", "state", "line"}`, `state` one of `agrees`,
+    /// `disagrees`, `unchecked`, and `line` what `commonstock audit
+    /// --checkpoint` prints for it under `checkpoints:` (without the
+    /// indent).
+    #[wasm_bindgen(getter)]
+    pub fn checkpoints(&self) -> String {
+        self.checkpoints.clone()
+    }
 }
 
-/// Audits the chain `source` gives. `name` is what the report calls it (a
-/// file name or a URL); `spec_base` is where the report's links to the spec
-/// point. Fails only when reading fails: every rule the chain breaks is a
-/// finding in the report.
+/// Audits the chain `source` gives against `checkpoints` (which it takes:
+/// the JavaScript object is spent). `name` is what the report calls the
+/// chain (a file name or a URL); `spec_base` is where the report's links
+/// to the spec point. Fails only when reading fails: every rule the chain
+/// breaks, a disagreeing checkpoint included (CKP-3), is a finding in the
+/// report.
 #[wasm_bindgen]
-pub fn audit(source: Source, name: &str, spec_base: &str) -> Result<Audited, JsError> {
+pub fn audit(
+    source: Source,
+    name: &str,
+    spec_base: &str,
+    checkpoints: Checkpoints,
+) -> Result<Audited, JsError> {
     let tell = source.clone();
     let run = Run {
         threads: 1,
@@ -132,8 +182,10 @@ pub fn audit(source: Source, name: &str, spec_base: &str) -> Result<Audited, JsE
         buf: Vec::new(),
         pos: 0,
     };
-    let outcome = audit::run(input, &Options::default(), run)
-        .map_err(|e| JsError::new(&format!("{name}: {e}")))?;
+    let (names, list): (Vec<String>, Vec<Checkpoint>) = checkpoints.files.into_iter().unzip();
+    let options = Options { checkpoints: list };
+    let outcome =
+        audit::run(input, &options, run).map_err(|e| JsError::new(&format!("{name}: {e}")))?;
     let html = Html {
         report: &outcome.report,
         state: &outcome.state,
@@ -160,5 +212,59 @@ pub fn audit(source: Source, name: &str, spec_base: &str) -> Result<Audited, JsE
             .report
             .integrity
             .then(|| line(&dividend::table_value(&outcome.state))),
+        checkpoints: line(&checkpoint_lines(&outcome, &names, &options)),
     })
+}
+
+/// What `commonstock audit --checkpoint` prints of each checkpoint (its
+/// `write_checkpoints`, which the library does not offer): the finding
+/// against it, or that it agrees and who cosigned it (members by the
+/// chain's current keys, others by fingerprint), or that it was not
+/// checked because the chain fails its integrity checks. `web/test.mjs`
+/// compares these lines with the command line's.
+fn checkpoint_lines(outcome: &audit::Outcome, names: &[String], options: &Options) -> Value {
+    let (report, state) = (&outcome.report, &outcome.state);
+    let list = names
+        .iter()
+        .zip(&options.checkpoints)
+        .enumerate()
+        .map(|(i, (name, cp))| {
+            let at = format!("checkpoint[{i}]");
+            let finding = report.findings.iter().find(|f| {
+                f.field
+                    .as_deref()
+                    .is_some_and(|p| p == at || p.starts_with(&format!("{at}.")))
+            });
+            let mut cosigners: Vec<String> = cp
+                .sigs
+                .iter()
+                .map(|s| match state.member_by_key(&s.key) {
+                    Some(m) => m.to_string(),
+                    None => format!("key {} (not a current member's)", sig::fingerprint(&s.key)),
+                })
+                .collect();
+            cosigners.sort();
+            let (kind, text) = match finding {
+                _ if !report.integrity => (
+                    "unchecked",
+                    format!("{name}: not checked (the chain fails its integrity checks)"),
+                ),
+                Some(f) => ("disagrees", format!("{name}: DISAGREES: {f}")),
+                None => (
+                    "agrees",
+                    format!(
+                        "{name}: agrees at size {}, head {}; cosigned by {}",
+                        cp.size,
+                        cp.head.short(),
+                        cosigners.join(", ")
+                    ),
+                ),
+            };
+            let mut o = Object::new();
+            o.insert("name", Value::from(name.clone()));
+            o.insert("state", Value::from(kind));
+            o.insert("line", Value::from(text));
+            Value::Object(o)
+        });
+    Value::Array(list.collect())
 }
