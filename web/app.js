@@ -1,6 +1,9 @@
 // The web auditor's page: it takes a chain (a file from disk, a URL, or
-// ?chain=URL in the address), hands it to a worker that audits it, shows
-// the progress, then the report: the same HTML as `commonstock audit --html`.
+// ?chain=URL in the address) and the checkpoints the member holds (files,
+// or ?checkpoint=URL, repeatable), hands them to a worker that audits the
+// chain against them, shows the progress, then the report: the same HTML as
+// `commonstock audit --html`, and what `audit --checkpoint` says of each
+// checkpoint.
 
 const $ = (id) => document.getElementById(id);
 const status = $("status");
@@ -8,6 +11,11 @@ const bar = $("bar");
 const text = $("status-text");
 let worker = null;
 let saved = [];
+// The checkpoints held: [{file} or {url}, with name]. They stay for every
+// chain opened after them.
+let held = [];
+// The last chain opened, audited again when the checkpoints change.
+let last = null;
 
 const mb = (n) => (n / 1e6).toFixed(1);
 const count = (n) => n.toLocaleString("en");
@@ -17,13 +25,35 @@ function state(s, message) {
   text.textContent = message;
 }
 
+function showHeld() {
+  $("checkpoint-names").textContent = held.length
+    ? `${held.length === 1 ? "1 checkpoint" : `${held.length} checkpoints`}: ${held.map((c) => c.name).join(", ")}`
+    : "No checkpoint chosen.";
+  $("clear-checkpoints").hidden = !held.length;
+}
+
+function showResults(results) {
+  const list = $("checkpoint-list");
+  list.replaceChildren(
+    ...results.map((r) => {
+      const li = document.createElement("li");
+      li.dataset.state = r.state;
+      li.textContent = r.line;
+      return li;
+    }),
+  );
+  $("checkpoint-results").hidden = !results.length;
+}
+
 function audit(message, name) {
   if (worker) worker.terminate();
+  last = { message, name };
   for (const u of saved) URL.revokeObjectURL(u);
   saved = [];
   $("report").replaceChildren();
   $("actions").hidden = true;
   $("json-details").hidden = true;
+  showResults([]);
   bar.removeAttribute("value");
   state("running", `Opening ${name}…`);
   const started = performance.now();
@@ -61,8 +91,12 @@ function audit(message, name) {
       link("save-html", m.page, "text/html");
       link("save-json", m.json, "application/json");
       $("actions").hidden = false;
+      showResults(m.checkpoints);
+      const against = m.checkpoints.length
+        ? ` against ${m.checkpoints.length === 1 ? "1 checkpoint" : `${m.checkpoints.length} checkpoints`}`
+        : "";
       state("done",
-        `${m.valid ? "Valid" : "INVALID"}: ${name}, ${mb(m.total)} MB audited in ${(m.ms / 1000).toFixed(2)} s`);
+        `${m.valid ? "Valid" : "INVALID"}: ${name}, ${mb(m.total)} MB audited${against} in ${(m.ms / 1000).toFixed(2)} s`);
       worker.terminate();
       worker = null;
     } else if (m.type === "error") {
@@ -72,7 +106,12 @@ function audit(message, name) {
       worker = null;
     }
   };
-  worker.postMessage({ ...message, name, specBase: new URL("../spec/", location.href).href });
+  worker.postMessage({
+    ...message,
+    name,
+    specBase: new URL("../spec/", location.href).href,
+    checkpoints: held.map(({ file, url, name }) => ({ file, url, name })),
+  });
 }
 
 function auditFile(file) {
@@ -84,7 +123,20 @@ function auditUrl(url) {
   audit({ url: absolute }, url);
 }
 
+// Held checkpoints apply to the chain already shown too: it is audited again.
+function hold(checkpoints) {
+  held = checkpoints;
+  showHeld();
+  if (last) audit(last.message, last.name);
+}
+
 $("file").addEventListener("change", (e) => auditFile(e.target.files[0]));
+$("checkpoints").addEventListener("change", (e) =>
+  hold([...e.target.files].map((file) => ({ file, name: file.name }))));
+$("clear-checkpoints").addEventListener("click", () => {
+  $("checkpoints").value = "";
+  hold([]);
+});
 $("open").addEventListener("submit", (e) => {
   e.preventDefault();
   const url = $("url").value.trim();
@@ -102,7 +154,10 @@ drop.addEventListener("drop", (e) => {
   auditFile(e.dataTransfer.files[0]);
 });
 
-const fromQuery = new URLSearchParams(location.search).get("chain");
+const query = new URLSearchParams(location.search);
+held = query.getAll("checkpoint").map((u) => ({ url: new URL(u, location.href).href, name: u }));
+showHeld();
+const fromQuery = query.get("chain");
 if (fromQuery) {
   $("url").value = fromQuery;
   auditUrl(fromQuery);
