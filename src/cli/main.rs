@@ -16,6 +16,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use commonstock::audit::{self, Options};
 use commonstock::checkpoint::Checkpoint;
+use commonstock::report::checkpoints as said;
 use commonstock::{canonical, dividend, statefile, statement};
 
 mod batch;
@@ -556,41 +557,9 @@ fn write_checkpoints(
         return Ok(());
     }
     writeln!(out, "checkpoints:")?;
-    for (i, (file, cp)) in files.iter().zip(&options.checkpoints).enumerate() {
-        let at = format!("checkpoint[{i}]");
-        let finding = report.findings.iter().find(|f| {
-            f.field
-                .as_deref()
-                .is_some_and(|p| p == at || p.starts_with(&format!("{at}.")))
-        });
-        let mut cosigners: Vec<String> = cp
-            .sigs
-            .iter()
-            .map(|s| match state.member_by_key(&s.key) {
-                Some(m) => m.to_string(),
-                None => format!(
-                    "key {} (not a current member's)",
-                    commonstock::sig::fingerprint(&s.key)
-                ),
-            })
-            .collect();
-        cosigners.sort();
-        match finding {
-            _ if !report.integrity => writeln!(
-                out,
-                "  {}: not checked (the chain fails its integrity checks)",
-                file.display()
-            )?,
-            Some(f) => writeln!(out, "  {}: DISAGREES: {f}", file.display())?,
-            None => writeln!(
-                out,
-                "  {}: agrees at size {}, head {}; cosigned by {}",
-                file.display(),
-                cp.size,
-                cp.head.short(),
-                cosigners.join(", ")
-            )?,
-        }
+    let verdicts = said::verdicts(report, state, &options.checkpoints);
+    for ((file, cp), v) in files.iter().zip(&options.checkpoints).zip(verdicts) {
+        writeln!(out, "  {}", v.line(&file.display().to_string(), cp))?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! It reads the [`crate::audit`] report and the [`crate::commune`] state and
 //! decides nothing: every figure it prints was computed below it.
 
+pub mod checkpoints;
 pub mod dividends;
 pub mod html;
 pub mod money;

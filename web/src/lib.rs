@@ -15,8 +15,9 @@ use std::io::{self, BufRead, Read};
 use commonstock::audit::{self, Options, Progress, Run};
 use commonstock::canonical::{Object, Value};
 use commonstock::checkpoint::Checkpoint;
+use commonstock::report::checkpoints;
 use commonstock::report::html::Html;
-use commonstock::{canonical, dividend, sig, statement};
+use commonstock::{canonical, dividend, statement};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -216,54 +217,21 @@ pub fn audit(
     })
 }
 
-/// What `commonstock audit --checkpoint` prints of each checkpoint (its
-/// `write_checkpoints`, which the library does not offer): the finding
-/// against it, or that it agrees and who cosigned it (members by the
-/// chain's current keys, others by fingerprint), or that it was not
-/// checked because the chain fails its integrity checks. `web/test.mjs`
-/// compares these lines with the command line's.
+/// What `commonstock audit --checkpoint` prints of each checkpoint
+/// (`report::checkpoints`, the same lines), with its name and verdict for
+/// the page's list. `web/test.mjs` compares the lines with the command
+/// line's.
 fn checkpoint_lines(outcome: &audit::Outcome, names: &[String], options: &Options) -> Value {
-    let (report, state) = (&outcome.report, &outcome.state);
+    let verdicts = checkpoints::verdicts(&outcome.report, &outcome.state, &options.checkpoints);
     let list = names
         .iter()
         .zip(&options.checkpoints)
-        .enumerate()
-        .map(|(i, (name, cp))| {
-            let at = format!("checkpoint[{i}]");
-            let finding = report.findings.iter().find(|f| {
-                f.field
-                    .as_deref()
-                    .is_some_and(|p| p == at || p.starts_with(&format!("{at}.")))
-            });
-            let mut cosigners: Vec<String> = cp
-                .sigs
-                .iter()
-                .map(|s| match state.member_by_key(&s.key) {
-                    Some(m) => m.to_string(),
-                    None => format!("key {} (not a current member's)", sig::fingerprint(&s.key)),
-                })
-                .collect();
-            cosigners.sort();
-            let (kind, text) = match finding {
-                _ if !report.integrity => (
-                    "unchecked",
-                    format!("{name}: not checked (the chain fails its integrity checks)"),
-                ),
-                Some(f) => ("disagrees", format!("{name}: DISAGREES: {f}")),
-                None => (
-                    "agrees",
-                    format!(
-                        "{name}: agrees at size {}, head {}; cosigned by {}",
-                        cp.size,
-                        cp.head.short(),
-                        cosigners.join(", ")
-                    ),
-                ),
-            };
+        .zip(verdicts)
+        .map(|((name, cp), v)| {
             let mut o = Object::new();
             o.insert("name", Value::from(name.clone()));
-            o.insert("state", Value::from(kind));
-            o.insert("line", Value::from(text));
+            o.insert("state", Value::from(v.kind()));
+            o.insert("line", Value::from(v.line(name, cp)));
             Value::Object(o)
         });
     Value::Array(list.collect())
